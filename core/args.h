@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Command line of manifold-core: the core's own options, parsed into a struct mf_config before
+ * EAL sees anything. Free of DPDK so the unit test compiles it as is.
+ */
+#ifndef MF_ARGS_H
+#define MF_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "manifold_abi.h"
+
+#define MF_DEVARGS_LEN 256
+#define MF_LCORES_LEN 128
+#define MF_ERR_LEN 256
+
+/* Defaults; the help text is generated from these. */
+#define MF_DEF_NAME "default"
+#define MF_DEF_MEM_MB 256u
+#define MF_DEF_MBUFS 8191u
+#define MF_DEF_BURST 32u
+#define MF_MAX_BURST 512u
+#define MF_DEF_STATS_MS 100u
+
+enum mf_huge { MF_HUGE_AUTO = 0, MF_HUGE_ON, MF_HUGE_OFF };
+
+/* One --port NAME=DEVARGS. */
+struct mf_port_conf {
+	char name[MF_NAME_LEN];        /* manifold port name, e.g. "p0" */
+	char devargs[MF_DEVARGS_LEN];  /* what EAL gets after --vdev or -a */
+	char dev[MF_NAME_LEN];         /* DPDK device name: vdev name or normalized PCI address */
+	bool is_pci;
+	/* Forwarding, resolved after every --port is known. */
+	uint8_t mode;                  /* enum mf_fwd_mode */
+	uint16_t peer;                 /* port index or MF_PORT_NONE */
+	bool mac_explicit;             /* next-hop MAC given with @MAC (else 02:00:00:00:00:peer) */
+	uint8_t peer_mac[6];
+};
+
+struct mf_config {
+	bool help;
+	char name[MF_INSTANCE_NAME_MAX + 1];
+	char lcores[MF_LCORES_LEN];    /* EAL -l list */
+	unsigned int n_lcores;         /* lcores in that list */
+	unsigned int lcore_ids[MF_MAX_LCORES]; /* ascending; [0] is the main (control) lcore */
+	enum mf_huge huge;
+	unsigned int mem_mb;
+	unsigned int mbufs;
+	unsigned int n_ports;
+	struct mf_port_conf port[MF_MAX_PORTS];
+	unsigned int burst;
+	bool backoff;
+	bool exit_with_parent;         /* SIGTERM ourselves when the parent process dies */
+	unsigned int stats_ms;
+	int log_level;                 /* -1: not given */
+};
+
+/* Parse argv (argv[0] is skipped). n_cpus is the number of CPUs of the machine (it picks the
+ * default lcore list and bounds --lcores). Returns 0, or -EINVAL with "<what is wrong>; <what
+ * would be right>" in err. */
+int mf_args_parse(struct mf_config *cfg, int argc, char **argv, unsigned int n_cpus,
+		  char *err, size_t errlen);
+
+/* The --help text. */
+void mf_args_usage(FILE *f);
+
+/* Helpers the control ops share with the parser. */
+int mf_mac_parse(const char *s, uint8_t mac[6]);
+void mf_mac_default(uint16_t peer, uint8_t mac[6]);
+
+#endif /* MF_ARGS_H */

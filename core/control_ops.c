@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Control operations: one handler per enum mf_op (in the manner of a VPP plugin's API
+ * handlers), and one table from op to handler. A handler checks its arguments, acts, writes
+ * its reply into the request's arena slot and returns 0 or -errno; on error it says in
+ * cpl->reason what was wrong and what would be right.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_version.h>
+
+#include "control.h"
+#include "fwd.h"
+#include "port.h"
+#include "stats.h"
+
+typedef int (*mf_op_handler_t)(struct mf_core *core, const struct mf_request *req,
+			       void *arena, struct mf_completion *cpl);
+
+static int
+reason(struct mf_completion *cpl, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cpl->reason, sizeof(cpl->reason), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* "port 7 does not exist; ports are 0..1" */
+static int
+bad_port(const struct mf_core *core, struct mf_completion *cpl, uint16_t port, bool all_ok)
+{
+	if (core->n_ports == 0)
+		return reason(cpl, -ENODEV, "port %u does not exist; this core has no ports",
+			      port);
+	if (port == MF_PORT_ALL)
+		return reason(cpl, -EINVAL, "this op takes one port, not MF_PORT_ALL; ports are "
+			      "0..%u", core->n_ports - 1);
+	return reason(cpl, -ENODEV, "port %u does not exist; ports are 0..%u%s", port,
+		      core->n_ports - 1, all_ok ? " or 0xffff for all" : "");
+}
+
+static int
+op_nop(struct mf_core *core __rte_unused, const struct mf_request *req __rte_unused,
+       void *arena __rte_unused, struct mf_completion *cpl __rte_unused)
+{
+	return 0;
+}
+
+static int
+op_version(struct mf_core *core, const struct mf_request *req __rte_unused, void *arena,
+	   struct mf_completion *cpl)
+{
+	struct mf_version_info v;
+
+	memset(&v, 0, sizeof(v));
+	v.abi_major = MF_ABI_MAJOR;
+	v.abi_minor = MF_ABI_MINOR;
+	v.core_pid = (uint32_t)getpid();
+	snprintf(v.core_version, sizeof(v.core_version), "%s", MF_VERSION);
+	snprintf(v.dpdk_version, sizeof(v.dpdk_version), "%s", rte_version());
+	snprintf(v.name, sizeof(v.name), "%s", core->cfg.name);
+	v.start_ns = core->seg.hdr->start_ns;
+	v.n_ports = (uint16_t)core->n_ports;
+	v.n_workers = (uint16_t)core->n_workers;
+	v.hugepages = core->hugepages;
+	memcpy(arena, &v, sizeof(v));
+	cpl->out_len = sizeof(v);
+	return 0;
+}
+
+static int
+op_port_list(struct mf_core *core, const struct mf_request *req __rte_unused, void *arena,
+	     struct mf_completion *cpl)
+{
+	uint32_t count = core->n_ports, i;
+	struct mf_port_info pi;
+
+	memcpy(arena, &count, sizeof(count));
+	for (i = 0; i < count; i++) {
+		mf_port_info_fill(core, i, &pi);
+		memcpy((uint8_t *)arena + sizeof(count) + i * sizeof(pi), &pi, sizeof(pi));
+	}
+	cpl->out_len = (uint32_t)(sizeof(count) + count * sizeof(pi));
+	return 0;
+}
+
+static int
+op_port_info(struct mf_core *core, const struct mf_request *req, void *arena,
+	     struct mf_completion *cpl)
+{
+	struct mf_port_arg a;
+	struct mf_port_info pi;
+
+	memcpy(&a, req->args, sizeof(a));
+	if (a.port >= core->n_ports)
+		return bad_port(core, cpl, a.port, false);
+	mf_port_info_fill(core, a.port, &pi);
+	memcpy(arena, &pi, sizeof(pi));
+	cpl->out_len = sizeof(pi);
+	return 0;
+}
+
+static int
+op_stats_sync(struct mf_core *core, const struct mf_request *req __rte_unused,
+	      void *arena __rte_unused, struct mf_completion *cpl __rte_unused)
+{
+	mf_stats_fold(core);
+	return 0;
+}
+
+static int
+op_stats_clear(struct mf_core *core, const struct mf_request *req, void *arena __rte_unused,
+	       struct mf_completion *cpl)
+{
+	struct mf_port_arg a;
+
+	memcpy(&a, req->args, sizeof(a));
+	if (a.port != MF_PORT_ALL && a.port >= core->n_ports)
+		return bad_port(core, cpl, a.port, true);
+	mf_stats_clear(core, a.port);
+	return 0;
+}
+
+static void
+fwd_apply(struct mf_core *core, uint16_t port, const struct mf_fwd_arg *a)
+{
+	struct mf_port_conf *pc = &core->cfg.port[port];
+
+	pc->mode = a->mode;
+	if (a->peer != MF_PORT_NONE)
+		pc->peer = a->peer;
+	if (a->has_mac) {
+		memcpy(pc->peer_mac, a->peer_mac, 6);
+		pc->mac_explicit = true;
+	} else if (!pc->mac_explicit) {
+		mf_mac_default(pc->peer, pc->peer_mac); /* the default follows the peer */
+	}
+	mf_fwd_publish(port, pc->mode, pc->peer, pc->peer_mac);
+}
+
+static int
+op_fwd_set(struct mf_core *core, const struct mf_request *req, void *arena __rte_unused,
+	   struct mf_completion *cpl)
+{
+	struct mf_fwd_arg a;
+	unsigned int p;
+
+	memcpy(&a, req->args, sizeof(a));
+	if (a.port != MF_PORT_ALL && a.port >= core->n_ports)
+		return bad_port(core, cpl, a.port, true);
+	if (a.mode >= MF_FWD_MAX)
+		return reason(cpl, -EINVAL, "mode %u is not a forward mode; modes are 0..%u "
+			      "(io, mac, stack, drop)", a.mode, MF_FWD_MAX - 1);
+	if (a.peer != MF_PORT_NONE && a.peer >= core->n_ports)
+		return reason(cpl, -ENODEV, "peer %u does not exist; peers are 0..%u, or 0xffff "
+			      "to keep the current peer", a.peer, core->n_ports - 1);
+	if (a.has_mac > 1)
+		return reason(cpl, -EINVAL, "has_mac is %u; it must be 0 or 1", a.has_mac);
+	for (p = 0; p < core->n_ports; p++)
+		if (a.port == MF_PORT_ALL || a.port == p)
+			fwd_apply(core, (uint16_t)p, &a);
+	return 0;
+}
+
+static int
+op_shutdown(struct mf_core *core __rte_unused, const struct mf_request *req __rte_unused,
+	    void *arena __rte_unused, struct mf_completion *cpl __rte_unused)
+{
+	/* The completion goes out with this pass; the main loop then stops as on SIGTERM. */
+	mf_force_quit = true;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	mf_op_handler_t handler;
+} ops[MF_OP_MAX] = {
+	[MF_OP_NOP] = { "NOP", op_nop },
+	[MF_OP_VERSION] = { "VERSION", op_version },
+	[MF_OP_PORT_LIST] = { "PORT_LIST", op_port_list },
+	[MF_OP_PORT_INFO] = { "PORT_INFO", op_port_info },
+	[MF_OP_STATS_SYNC] = { "STATS_SYNC", op_stats_sync },
+	[MF_OP_STATS_CLEAR] = { "STATS_CLEAR", op_stats_clear },
+	[MF_OP_FWD_SET] = { "FWD_SET", op_fwd_set },
+	[MF_OP_SHUTDOWN] = { "SHUTDOWN", op_shutdown },
+};
+
+int
+mf_control_dispatch(struct mf_core *core, const struct mf_request *req, void *arena,
+		    struct mf_completion *cpl, bool stopping)
+{
+	memset(cpl, 0, sizeof(*cpl));
+	cpl->ctx = req->ctx;
+	cpl->op = req->op;
+	if (stopping)
+		cpl->status = reason(cpl, -ESHUTDOWN, "the core is stopping; start it again to "
+				     "send requests");
+	else if (req->op >= MF_OP_MAX || ops[req->op].handler == NULL)
+		cpl->status = reason(cpl, -EOPNOTSUPP, "unknown op %u; known ops are 0..%u",
+				     req->op, MF_OP_MAX - 1);
+	else if (req->flags != 0)
+		cpl->status = reason(cpl, -EINVAL, "flags must be 0; %s got 0x%x and no flags are "
+				     "defined yet", ops[req->op].name, req->flags);
+	else if (req->in_len != 0)
+		cpl->status = reason(cpl, -EINVAL, "in_len must be 0; %s takes no arena input, "
+				     "got %u bytes", ops[req->op].name, req->in_len);
+	else
+		cpl->status = ops[req->op].handler(core, req, arena, cpl);
+	if (cpl->status == 0)
+		snprintf(cpl->reason, sizeof(cpl->reason), "ok");
+	return cpl->status;
+}

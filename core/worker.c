@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The worker loop. Per iteration, for every port whose rx queue this worker owns:
+ *
+ *   rx_burst -> count FWD_IN -> load the port's forward word -> engine->pkt_burst
+ *
+ * The engine sends on this worker's own tx queue of the egress port (every port has one tx
+ * queue per worker), so no queue is ever shared and nothing is locked.
+ *
+ * Idle back-off: after MF_IDLE_POLLS empty iterations the worker spins on rte_pause for
+ * MF_PAUSE_POLLS more, then sleeps, doubling from MF_SLEEP_MIN_NS up to MF_SLEEP_MAX_NS; the
+ * first packet resets it. Sleeps happen only when there is no traffic, so the fast path makes
+ * no syscall. --backoff off disables all of it.
+ */
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_pause.h>
+
+#include "fwd.h"
+#include "worker.h"
+
+#define MF_IDLE_POLLS 1000u
+#define MF_PAUSE_POLLS 1000u
+#define MF_SLEEP_MIN_NS 1000u
+#define MF_SLEEP_MAX_NS 100000u
+#define MF_TIMER_SLACK_NS 1000 /* the default 50 us slack would swamp the short sleeps */
+
+void
+mf_worker_begin(struct mf_worker *w)
+{
+	if (w->backoff)
+		prctl(PR_SET_TIMERSLACK, MF_TIMER_SLACK_NS, 0, 0, 0);
+	w->idle_polls = 0;
+	w->sleep_ns = 0;
+	w->start_tsc = rte_rdtsc();
+	w->last_tsc = w->start_tsc;
+}
+
+static void
+worker_idle(struct mf_worker *w)
+{
+	struct timespec ts;
+
+	if (w->idle_polls < MF_IDLE_POLLS + MF_PAUSE_POLLS)
+		w->idle_polls++;
+	if (w->idle_polls <= MF_IDLE_POLLS)
+		return;
+	if (w->idle_polls < MF_IDLE_POLLS + MF_PAUSE_POLLS) {
+		rte_pause();
+		return;
+	}
+	w->sleep_ns = w->sleep_ns ? RTE_MIN(w->sleep_ns * 2, MF_SLEEP_MAX_NS) : MF_SLEEP_MIN_NS;
+	ts.tv_sec = 0;
+	ts.tv_nsec = w->sleep_ns;
+	nanosleep(&ts, NULL);
+	mf_cnt_add(&w->idle_sleeps, 1);
+}
+
+unsigned int
+mf_worker_poll(struct mf_worker *w)
+{
+	struct rte_mbuf *pkts[MF_MAX_BURST];
+	unsigned int nb_total = 0;
+	uint16_t i, nb, port;
+	uint64_t word, now;
+
+	for (i = 0; i < w->n_rx; i++) {
+		nb = rte_eth_rx_burst(w->rx_dpdk[i], 0, pkts, w->burst);
+		if (nb == 0)
+			continue;
+		port = w->rx_port[i];
+		nb_total += nb;
+		mf_cnt_add(&w->cnt[port][MF_CNT_FWD_IN], nb);
+		word = mf_fwd_word_load(port);
+		mf_fwd_engines[mf_fwd_word_mode(word)]->pkt_burst(w, port, pkts, nb, word);
+	}
+
+	if (nb_total != 0) {
+		w->idle_polls = 0;
+		w->sleep_ns = 0;
+	} else if (w->backoff) {
+		worker_idle(w);
+	}
+
+	now = rte_rdtsc();
+	if (nb_total != 0) {
+		mf_cnt_add(&w->busy_cycles, now - w->last_tsc);
+		mf_cnt_add(&w->packets, nb_total);
+	}
+	__atomic_store_n(&w->total_cycles, now - w->start_tsc, __ATOMIC_RELAXED);
+	mf_cnt_add(&w->polls, 1);
+	w->last_tsc = now;
+	return nb_total;
+}
+
+int
+mf_worker_main(void *arg)
+{
+	struct mf_worker *w = arg;
+
+	mf_worker_begin(w);
+	while (!mf_force_quit)
+		mf_worker_poll(w);
+	return 0;
+}
