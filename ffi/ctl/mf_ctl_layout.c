@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * What TypeScript mirrors, as the compiler sees it: sizes and offsets (sizeof/offsetof) of the
+ * structures, members of the enumerations, the ABI constants, and the port counters (from the
+ * MF_PORT_COUNTERS X-macro). test/unit/abi-layout.test.ts compares its koffi structs and enums
+ * with these, and test_mf_ctl.c checks that each field list tiles its struct without a hole, so
+ * a field added in C and forgotten here (or in TypeScript) fails a test.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "manifold_abi.h"
+#include "mf_ctl.h"
+
+/* ---- counters -------------------------------------------------------------------------- */
+
+#define MF_CNT_NAME(e, name, help) name,
+#define MF_CNT_HELP(e, name, help) help,
+static const char *const counter_names[] = { MF_PORT_COUNTERS(MF_CNT_NAME) };
+static const char *const counter_helps[] = { MF_PORT_COUNTERS(MF_CNT_HELP) };
+#undef MF_CNT_NAME
+#undef MF_CNT_HELP
+_Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == MF_CNT_MAX, "counters");
+
+MF_CTL_API int mf_ctl_counter_count(void)
+{
+	return MF_CNT_MAX;
+}
+
+MF_CTL_API const char *mf_ctl_counter_name(int i)
+{
+	return i >= 0 && i < MF_CNT_MAX ? counter_names[i] : NULL;
+}
+
+MF_CTL_API const char *mf_ctl_counter_help(int i)
+{
+	return i >= 0 && i < MF_CNT_MAX ? counter_helps[i] : NULL;
+}
+
+/* ---- struct layouts -------------------------------------------------------------------- */
+
+struct field_desc {
+	const char *name;
+	uint32_t size;
+	uint32_t offset;
+};
+
+struct struct_desc {
+	const char *name;
+	uint32_t size;
+	const struct field_desc *fields;
+	uint32_t n_fields;
+};
+
+#define F(S, f) { #f, (uint32_t)sizeof(((struct S *)0)->f), (uint32_t)offsetof(struct S, f) }
+
+static const struct field_desc f_mf_request[] = {
+	F(mf_request, ctx), F(mf_request, op), F(mf_request, flags), F(mf_request, in_len),
+	F(mf_request, args),
+};
+static const struct field_desc f_mf_completion[] = {
+	F(mf_completion, ctx), F(mf_completion, status), F(mf_completion, out_len),
+	F(mf_completion, slot), F(mf_completion, op), F(mf_completion, reserved),
+	F(mf_completion, reason),
+};
+static const struct field_desc f_mf_port_arg[] = {
+	F(mf_port_arg, port),
+};
+static const struct field_desc f_mf_fwd_arg[] = {
+	F(mf_fwd_arg, port), F(mf_fwd_arg, peer), F(mf_fwd_arg, mode), F(mf_fwd_arg, has_mac),
+	F(mf_fwd_arg, peer_mac),
+};
+static const struct field_desc f_mf_version_info[] = {
+	F(mf_version_info, abi_major), F(mf_version_info, abi_minor),
+	F(mf_version_info, core_pid), F(mf_version_info, core_version),
+	F(mf_version_info, dpdk_version), F(mf_version_info, name),
+	F(mf_version_info, start_ns), F(mf_version_info, n_ports),
+	F(mf_version_info, n_workers), F(mf_version_info, hugepages),
+	F(mf_version_info, reserved),
+};
+static const struct field_desc f_mf_port_info[] = {
+	F(mf_port_info, name), F(mf_port_info, driver), F(mf_port_info, dev),
+	F(mf_port_info, port_id), F(mf_port_info, dpdk_port_id), F(mf_port_info, peer),
+	F(mf_port_info, fwd_mode), F(mf_port_info, link_up), F(mf_port_info, link_speed_mbps),
+	F(mf_port_info, mtu), F(mf_port_info, n_rxq), F(mf_port_info, n_txq),
+	F(mf_port_info, mac), F(mf_port_info, peer_mac), F(mf_port_info, reserved),
+};
+static const struct field_desc f_mf_port_stats[] = {
+	F(mf_port_stats, c),
+};
+static const struct field_desc f_mf_lcore_stats[] = {
+	F(mf_lcore_stats, lcore_id), F(mf_lcore_stats, role), F(mf_lcore_stats, busy_cycles),
+	F(mf_lcore_stats, total_cycles), F(mf_lcore_stats, packets), F(mf_lcore_stats, polls),
+	F(mf_lcore_stats, idle_sleeps), F(mf_lcore_stats, reserved),
+};
+static const struct field_desc f_mf_stats[] = {
+	F(mf_stats, seq), F(mf_stats, n_ports), F(mf_stats, n_lcores), F(mf_stats, n_counters),
+	F(mf_stats, updated_ns), F(mf_stats, tsc_hz), F(mf_stats, reserved), F(mf_stats, port),
+	F(mf_stats, lcore),
+};
+#undef F
+
+#define S(s) { #s, (uint32_t)sizeof(struct s), f_##s, sizeof(f_##s) / sizeof(f_##s[0]) }
+static const struct struct_desc structs[] = {
+	S(mf_request), S(mf_completion), S(mf_port_arg), S(mf_fwd_arg), S(mf_version_info),
+	S(mf_port_info), S(mf_port_stats), S(mf_lcore_stats), S(mf_stats),
+};
+#undef S
+#define N_STRUCTS (sizeof(structs) / sizeof(structs[0]))
+
+static const struct struct_desc *find_struct(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	if (strncmp(name, "struct ", 7) == 0)
+		name += 7;
+	for (i = 0; i < N_STRUCTS; i++)
+		if (strcmp(structs[i].name, name) == 0)
+			return &structs[i];
+	return NULL;
+}
+
+MF_CTL_API int mf_ctl_layout(const char *struct_name, const char *field, uint32_t *size,
+			     uint32_t *offset)
+{
+	const struct struct_desc *s = find_struct(struct_name);
+	uint32_t i;
+
+	if (s == NULL)
+		return -ENOENT;
+	if (field == NULL || field[0] == '\0') {
+		if (size)
+			*size = s->size;
+		if (offset)
+			*offset = 0;
+		return 0;
+	}
+	for (i = 0; i < s->n_fields; i++) {
+		if (strcmp(s->fields[i].name, field) == 0) {
+			if (size)
+				*size = s->fields[i].size;
+			if (offset)
+				*offset = s->fields[i].offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+MF_CTL_API const char *mf_ctl_layout_field(const char *struct_name, uint32_t i)
+{
+	const struct struct_desc *s = find_struct(struct_name);
+
+	return s && i < s->n_fields ? s->fields[i].name : NULL;
+}
+
+MF_CTL_API const char *mf_ctl_layout_struct(uint32_t i)
+{
+	return i < N_STRUCTS ? structs[i].name : NULL;
+}
+
+/* ---- enumerations and constants -------------------------------------------------------- */
+
+struct enum_member {
+	const char *name;
+	int64_t value;
+};
+
+#define E(x) { #x, (int64_t)(x) }
+static const struct enum_member e_mf_op[] = {
+	E(MF_OP_NOP), E(MF_OP_VERSION), E(MF_OP_PORT_LIST), E(MF_OP_PORT_INFO),
+	E(MF_OP_STATS_SYNC), E(MF_OP_STATS_CLEAR), E(MF_OP_FWD_SET), E(MF_OP_SHUTDOWN),
+	E(MF_OP_MAX),
+};
+static const struct enum_member e_mf_fwd_mode[] = {
+	E(MF_FWD_IO), E(MF_FWD_MAC), E(MF_FWD_STACK), E(MF_FWD_DROP), E(MF_FWD_MAX),
+};
+static const struct enum_member e_mf_seg_state[] = {
+	E(MF_SEG_STARTING), E(MF_SEG_RUNNING), E(MF_SEG_STOPPING),
+};
+static const struct enum_member e_mf_client_state[] = {
+	E(MF_CLIENT_FREE), E(MF_CLIENT_ATTACHED), E(MF_CLIENT_DETACHING),
+};
+static const struct enum_member e_mf_lcore_role[] = {
+	E(MF_LCORE_UNUSED), E(MF_LCORE_CONTROL), E(MF_LCORE_WORKER), E(MF_LCORE_BOTH),
+};
+#define MF_CNT_MEMBER(e, name, help) E(MF_CNT_##e),
+static const struct enum_member e_mf_port_counter[] = {
+	MF_PORT_COUNTERS(MF_CNT_MEMBER) E(MF_CNT_MAX),
+};
+#undef MF_CNT_MEMBER
+static const struct enum_member e_const[] = {
+	E(MF_ABI_MAGIC), E(MF_ABI_MAJOR), E(MF_ABI_MINOR), E(MF_CACHE_LINE),
+	E(MF_MAX_CLIENTS), E(MF_MAX_PORTS), E(MF_MAX_LCORES), E(MF_RING_LOG2),
+	E(MF_RING_SIZE), E(MF_ARENA_SLOT_SIZE), E(MF_NAME_LEN), E(MF_REASON_LEN),
+	E(MF_INSTANCE_NAME_MAX), E(MF_PORT_ALL), E(MF_PORT_NONE), E(MF_CNT_MAX),
+	E(MF_CNT_CAPACITY),
+};
+#undef E
+
+struct enum_group {
+	const char *name;
+	const struct enum_member *members;
+	uint32_t n;
+};
+
+#define G(g) { #g, e_##g, sizeof(e_##g) / sizeof(e_##g[0]) }
+static const struct enum_group groups[] = {
+	G(mf_op), G(mf_fwd_mode), G(mf_seg_state), G(mf_client_state), G(mf_lcore_role),
+	G(mf_port_counter), G(const),
+};
+#undef G
+
+/* The hand-written lists above must name every member: MF_OP_MAX and MF_FWD_MAX count them. */
+_Static_assert(sizeof(e_mf_op) / sizeof(e_mf_op[0]) == MF_OP_MAX + 1, "mf_op list incomplete");
+_Static_assert(sizeof(e_mf_fwd_mode) / sizeof(e_mf_fwd_mode[0]) == MF_FWD_MAX + 1,
+	       "mf_fwd_mode list incomplete");
+
+static const struct enum_group *find_group(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (strcmp(groups[i].name, name) == 0)
+			return &groups[i];
+	return NULL;
+}
+
+MF_CTL_API const char *mf_ctl_enum_member(const char *group, uint32_t i, int64_t *value)
+{
+	const struct enum_group *g = find_group(group);
+
+	if (g == NULL || i >= g->n)
+		return NULL;
+	if (value)
+		*value = g->members[i].value;
+	return g->members[i].name;
+}
+
+MF_CTL_API int mf_ctl_enum_value(const char *group, const char *member, int64_t *value)
+{
+	const struct enum_group *g = find_group(group);
+	uint32_t i;
+
+	if (g == NULL || member == NULL)
+		return -ENOENT;
+	for (i = 0; i < g->n; i++) {
+		if (strcmp(g->members[i].name, member) == 0) {
+			if (value)
+				*value = g->members[i].value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,54 @@
+// manifold's TypeScript binding: attach to a running core and drive it.
+//
+//   import { Manifold } from '../ffi/index.js';
+//   const mf = Manifold.attach('default');
+//   console.log(await mf.version(), await mf.ports());
+//   await mf.setForward('all', 'io');
+//   const s = await mf.stats();            // s.ports[0].counters.rx_packets
+//   mf.close();
+export { Manifold } from './client.js';
+export type { AttachOptions, ForwardOptions, Reply, RequestOptions } from './client.js';
+export {
+  AbiMismatchError,
+  BadSegmentError,
+  BusyError,
+  ClosedError,
+  CoreGoneError,
+  ManifoldError,
+  NotRunningError,
+  RequestRejectedError,
+  TimeoutError,
+  errnoName,
+  errnoNumber,
+  errorFromNative,
+} from './errors.js';
+export type { ManifoldErrorInit } from './errors.js';
+export {
+  ABI_MAJOR,
+  ABI_MINOR,
+  ARENA_SLOT_SIZE,
+  FwdMode,
+  LcoreRole,
+  MAX_PORTS,
+  Op,
+  PORT_ALL,
+  PORT_NONE,
+  RING_SIZE,
+  counterInfo,
+  counterNames,
+  formatMac,
+  parseMac,
+} from './structs.js';
+export type {
+  CounterInfo,
+  FwdModeName,
+  LcoreRoleName,
+  LcoreStats,
+  OpCode,
+  OpName,
+  PortCounters,
+  PortInfo,
+  Stats,
+  VersionInfo,
+} from './structs.js';
+export { findLibrary, libraryCandidates, loadLibrary } from './load.js';
