@@ -3,7 +3,8 @@
 import type { ApplianceConfig } from './config.js';
 
 export function coreArgs(cfg: ApplianceConfig, name: string): string[] {
-  const args = ['--name', name];
+  // A killed appliance must not leave its core running, owning ports and the segment.
+  const args = ['--name', name, '--exit-with-parent'];
   if (cfg.lcores !== undefined) {
     // A count n means lcores 0..n-1; a string is an EAL list as it is.
     args.push('--lcores', typeof cfg.lcores === 'number' ? lcoreRange(cfg.lcores) : cfg.lcores);

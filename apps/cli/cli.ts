@@ -19,14 +19,15 @@ export function buildCli(modules: readonly AnyCommand[] = commands): Argv {
     .scriptName('manifold')
     .usage('$0 <command> [options]')
     .strict()
-    .recommendCommands()
     .demandCommand(1, 'name a command; `manifold --help` lists them')
     .help()
     .alias('help', 'h')
     .wrap(100)
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(msg);
+      // yargs gives a message for usage mistakes (including a failed .check()), and only the
+      // error for a handler that threw.
+      if (msg) throw new UsageError(msg);
+      throw err;
     });
   for (const m of modules) cli = cli.command(m);
   return cli;

@@ -4,12 +4,12 @@ import type { Argv } from 'yargs';
 export const DEFAULT_NAME = process.env.MANIFOLD_NAME ?? 'default';
 
 /** --name; `start` passes no default, so that the configuration's own name applies. */
-export function withName<T>(y: Argv<T>, fallback: string | undefined = DEFAULT_NAME):
+export function withName<T>(y: Argv<T>, fallback: string | null = DEFAULT_NAME):
   Argv<T & { name: string }> {
   return y.option('name', {
     alias: 'n',
     type: 'string',
-    default: fallback,
+    default: fallback ?? undefined,
     describe: 'instance name (selects the control segment and the EAL file prefix)',
   }) as Argv<T & { name: string }>;
 }

@@ -2,11 +2,14 @@
 // its prompt, ended with `quit` (SIGTERM, then SIGKILL, if it does not go). Used by the benchmarks
 // as the anchor and by interop tests as a traffic source or sink nobody here wrote.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 const PROMPT = 'testpmd> ';
+let nextRun = 0;
 
 export interface TestPmdOptions {
-  /** EAL arguments, e.g. ['-l', '0-1', '--no-pci', '--vdev', 'net_null0', ...]. */
+  /** EAL arguments, e.g. ['-l', '0-1', '--no-pci', '--vdev', 'net_null0', ...], without
+   * --file-prefix: every run gets its own, removed from /var/run/dpdk when testpmd has gone. */
   eal: string[];
   /** testpmd's own arguments after `--` (without -i, which is always given). */
   app?: string[];
@@ -19,9 +22,13 @@ export class TestPmd {
   private buffer = '';
   private waiter?: { resolve: (out: string) => void; reject: (e: Error) => void };
   private exited = false;
+  readonly filePrefix = `mf-testpmd-${process.pid}-${nextRun++}`;
 
   async start(opts: TestPmdOptions): Promise<string> {
-    const child = spawn('dpdk-testpmd', [...opts.eal, '--', '-i', ...(opts.app ?? [])],
+    const eal = [...opts.eal, '--file-prefix', this.filePrefix];
+    // testpmd printf()s its output but writes its prompt straight to the fd: unbuffered stdout
+    // (stdbuf) keeps each command's output ahead of the prompt that ends it.
+    const child = spawn('stdbuf', ['-o0', 'dpdk-testpmd', ...eal, '--', '-i', ...(opts.app ?? [])],
       { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     const onData = (d: Buffer) => {
@@ -32,6 +39,7 @@ export class TestPmd {
     child.stderr!.on('data', onData);
     child.on('exit', (code) => {
       this.exited = true;
+      rmSync(`/var/run/dpdk/${this.filePrefix}`, { recursive: true, force: true });
       this.waiter?.reject(new Error(`dpdk-testpmd exited (code ${code}):\n${this.buffer.slice(-2000)}`));
       this.waiter = undefined;
     });

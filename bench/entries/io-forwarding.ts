@@ -12,7 +12,7 @@ const WARMUP_MS = 1000;
 async function testpmdRate(ctx: BenchContext): Promise<number> {
   const pmd = new TestPmd();
   await pmd.start({
-    eal: ['-l', '0-1', '--no-pci', '--no-huge', '-m', '512', '--in-memory', '--file-prefix', `mf-bench-tp-${process.pid}`,
+    eal: ['-l', '0-1', '--no-pci', '--no-huge', '-m', '512',
       '--vdev', 'net_null0', '--vdev', 'net_null1', '--log-level', 'lib.eal:warning'],
     app: ['--forward-mode=io', '--total-num-mbufs=8191', '--burst=32'],
   });

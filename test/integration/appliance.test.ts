@@ -5,6 +5,15 @@ import { existsSync } from 'node:fs';
 import { cleanupAppliances, manifold, segmentPath, startAppliance, uniqueName } from '../support/cli.js';
 
 const A = uniqueName('a');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const B = uniqueName('b');
 
 interface PortJson { name: string; driver: string }
@@ -66,6 +75,19 @@ describe('appliance through the manifold command', function () {
     expect(manifold(['status', '--name', B]).code).to.equal(0);
     expect(await b.interrupt()).to.equal(0);
     expect(existsSync(segmentPath(B))).to.equal(false);
+  });
+
+  it('takes its core along when the appliance itself is killed', async () => {
+    const a = await startAppliance({ name: A, lcores: 1, hugepages: 'off', ports: [{ name: 'r0', dev: 'net_ring0' }] });
+    const status = JSON.parse(manifold(['status', '--name', A, '--json']).stdout) as StatusJson;
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (alive(status.pid) || existsSync(segmentPath(A)))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(alive(status.pid), 'core still running').to.equal(false);
+    expect(existsSync(segmentPath(A))).to.equal(false);
   });
 
   it('says an instance is not up, with exit code 1, in text and JSON', () => {

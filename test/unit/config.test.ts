@@ -100,7 +100,7 @@ describe('core command line from a configuration', () => {
       ],
     });
     expect(coreArgs(cfg, 'x')).to.deep.equal([
-      '--name', 'x', '--lcores', '0', '--huge', 'off', '--mem', '128', '--backoff', 'off',
+      '--name', 'x', '--exit-with-parent', '--lcores', '0', '--huge', 'off', '--mem', '128', '--backoff', 'off',
       '--burst', '64', '--port', 'p0=net_null0', '--port', 'p1=net_null1',
       '--fwd', 'p1=mac:p0@02:00:00:00:00:05',
     ]);
@@ -109,7 +109,7 @@ describe('core command line from a configuration', () => {
   it('applies the top-level forward mode to every port', () => {
     const cfg = validateConfig({ forward: 'drop', lcores: '0-1',
       ports: [{ name: 'a', dev: 'net_ring0' }, { name: 'b', dev: 'net_ring1', forward: 'io' }] });
-    expect(coreArgs(cfg, 'default')).to.deep.equal(['--name', 'default', '--lcores', '0-1',
+    expect(coreArgs(cfg, 'default')).to.deep.equal(['--name', 'default', '--exit-with-parent', '--lcores', '0-1',
       '--port', 'a=net_ring0', '--port', 'b=net_ring1', '--fwd', 'a=drop', '--fwd', 'b=io']);
   });
 });

@@ -41,6 +41,9 @@ async function end(p: PeerProcess): Promise<void> {
 }
 
 export async function demo(args: DemoArgs): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new CliError('the demo creates network namespaces and tap devices, which needs root: run `sudo npm start`');
+  }
   const tag = process.pid % 100000;
   const config = validateConfig({
     name: 'demo',

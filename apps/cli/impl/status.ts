@@ -39,9 +39,9 @@ export async function status(args: StatusArgs): Promise<void> {
       `${report.dpdk}, ABI ${report.abi}, ${report.workers} worker(s), ` +
       `${report.hugepages ? 'hugepages' : 'no hugepages'}, up ${report.uptimeS.toFixed(1)} s`);
     for (const p of ports) {
-      const peer = p.peer === undefined ? '-' : ports[p.peer]?.name ?? String(p.peer);
+      const peer = p.peer === null ? '-' : ports[p.peer]?.name ?? String(p.peer);
       console.log(`  port ${p.id} ${p.name.padEnd(8)} ${p.driver.padEnd(14)} ${p.mac}  link ${p.linkUp ? 'up' : 'down'}` +
-        `  mtu ${p.mtu}  forward ${p.forward} -> ${peer}`);
+        `  mtu ${p.mtu}  forward ${p.fwdMode} -> ${peer}`);
     }
   } finally {
     m.close();
