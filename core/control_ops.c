@@ -8,21 +8,20 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rte_version.h>
 
 #include "control.h"
+#include "control_ops.h"
 #include "fwd.h"
 #include "port.h"
 #include "stats.h"
 
-typedef int (*mf_op_handler_t)(struct mf_core *core, const struct mf_request *req,
-			       void *arena, struct mf_completion *cpl);
-
-static int
-reason(struct mf_completion *cpl, int status, const char *fmt, ...)
+int
+mf_op_reason(struct mf_completion *cpl, int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -37,12 +36,12 @@ static int
 bad_port(const struct mf_core *core, struct mf_completion *cpl, uint16_t port, bool all_ok)
 {
 	if (core->n_ports == 0)
-		return reason(cpl, -ENODEV, "port %u does not exist; this core has no ports",
+		return mf_op_reason(cpl, -ENODEV, "port %u does not exist; this core has no ports",
 			      port);
 	if (port == MF_PORT_ALL)
-		return reason(cpl, -EINVAL, "this op takes one port, not MF_PORT_ALL; ports are "
+		return mf_op_reason(cpl, -EINVAL, "this op takes one port, not MF_PORT_ALL; ports are "
 			      "0..%u", core->n_ports - 1);
-	return reason(cpl, -ENODEV, "port %u does not exist; ports are 0..%u%s", port,
+	return mf_op_reason(cpl, -ENODEV, "port %u does not exist; ports are 0..%u%s", port,
 		      core->n_ports - 1, all_ok ? " or 0xffff for all" : "");
 }
 
@@ -156,13 +155,13 @@ op_fwd_set(struct mf_core *core, const struct mf_request *req, void *arena __rte
 	if (a.port != MF_PORT_ALL && a.port >= core->n_ports)
 		return bad_port(core, cpl, a.port, true);
 	if (a.mode >= MF_FWD_MAX)
-		return reason(cpl, -EINVAL, "mode %u is not a forward mode; modes are 0..%u "
+		return mf_op_reason(cpl, -EINVAL, "mode %u is not a forward mode; modes are 0..%u "
 			      "(io, mac, stack, drop)", a.mode, MF_FWD_MAX - 1);
 	if (a.peer != MF_PORT_NONE && a.peer >= core->n_ports)
-		return reason(cpl, -ENODEV, "peer %u does not exist; peers are 0..%u, or 0xffff "
+		return mf_op_reason(cpl, -ENODEV, "peer %u does not exist; peers are 0..%u, or 0xffff "
 			      "to keep the current peer", a.peer, core->n_ports - 1);
 	if (a.has_mac > 1)
-		return reason(cpl, -EINVAL, "has_mac is %u; it must be 0 or 1", a.has_mac);
+		return mf_op_reason(cpl, -EINVAL, "has_mac is %u; it must be 0 or 1", a.has_mac);
 	for (p = 0; p < core->n_ports; p++)
 		if (a.port == MF_PORT_ALL || a.port == p)
 			fwd_apply(core, (uint16_t)p, &a);
@@ -178,19 +177,36 @@ op_shutdown(struct mf_core *core __rte_unused, const struct mf_request *req __rt
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	mf_op_handler_t handler;
-} ops[MF_OP_MAX] = {
-	[MF_OP_NOP] = { "NOP", op_nop },
-	[MF_OP_VERSION] = { "VERSION", op_version },
-	[MF_OP_PORT_LIST] = { "PORT_LIST", op_port_list },
-	[MF_OP_PORT_INFO] = { "PORT_INFO", op_port_info },
-	[MF_OP_STATS_SYNC] = { "STATS_SYNC", op_stats_sync },
-	[MF_OP_STATS_CLEAR] = { "STATS_CLEAR", op_stats_clear },
-	[MF_OP_FWD_SET] = { "FWD_SET", op_fwd_set },
-	[MF_OP_SHUTDOWN] = { "SHUTDOWN", op_shutdown },
+static const struct mf_op_desc base_ops[] = {
+	{ MF_OP_NOP, "NOP", op_nop, false },
+	{ MF_OP_VERSION, "VERSION", op_version, false },
+	{ MF_OP_PORT_LIST, "PORT_LIST", op_port_list, false },
+	{ MF_OP_PORT_INFO, "PORT_INFO", op_port_info, false },
+	{ MF_OP_STATS_SYNC, "STATS_SYNC", op_stats_sync, false },
+	{ MF_OP_STATS_CLEAR, "STATS_CLEAR", op_stats_clear, false },
+	{ MF_OP_FWD_SET, "FWD_SET", op_fwd_set, false },
+	{ MF_OP_SHUTDOWN, "SHUTDOWN", op_shutdown, false },
 };
+MF_OPS_REGISTER(base_ops)
+
+/* Filled before main() by every family's MF_OPS_REGISTER. */
+static struct mf_op_desc ops[MF_OP_TABLE_SIZE];
+
+void
+mf_ops_register(const struct mf_op_desc *descs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		/* Two families claiming one number is a build mistake: fail loudly at start. */
+		if (descs[i].op >= MF_OP_TABLE_SIZE || ops[descs[i].op].handler != NULL) {
+			fprintf(stderr, "manifold-core: op %u (%s) is out of range or taken\n",
+				descs[i].op, descs[i].name);
+			abort();
+		}
+		ops[descs[i].op] = descs[i];
+	}
+}
 
 int
 mf_control_dispatch(struct mf_core *core, const struct mf_request *req, void *arena,
@@ -200,17 +216,20 @@ mf_control_dispatch(struct mf_core *core, const struct mf_request *req, void *ar
 	cpl->ctx = req->ctx;
 	cpl->op = req->op;
 	if (stopping)
-		cpl->status = reason(cpl, -ESHUTDOWN, "the core is stopping; start it again to "
+		cpl->status = mf_op_reason(cpl, -ESHUTDOWN, "the core is stopping; start it again to "
 				     "send requests");
-	else if (req->op >= MF_OP_MAX || ops[req->op].handler == NULL)
-		cpl->status = reason(cpl, -EOPNOTSUPP, "unknown op %u; known ops are 0..%u",
-				     req->op, MF_OP_MAX - 1);
+	else if (req->op >= MF_OP_TABLE_SIZE || ops[req->op].handler == NULL)
+		cpl->status = mf_op_reason(cpl, -EOPNOTSUPP, "unknown op %u; this core does not "
+				     "serve it (a client newer than the core?)", req->op);
 	else if (req->flags != 0)
-		cpl->status = reason(cpl, -EINVAL, "flags must be 0; %s got 0x%x and no flags are "
+		cpl->status = mf_op_reason(cpl, -EINVAL, "flags must be 0; %s got 0x%x and no flags are "
 				     "defined yet", ops[req->op].name, req->flags);
-	else if (req->in_len != 0)
-		cpl->status = reason(cpl, -EINVAL, "in_len must be 0; %s takes no arena input, "
+	else if (req->in_len != 0 && !ops[req->op].takes_input)
+		cpl->status = mf_op_reason(cpl, -EINVAL, "in_len must be 0; %s takes no arena input, "
 				     "got %u bytes", ops[req->op].name, req->in_len);
+	else if (req->in_len > MF_ARENA_SLOT_SIZE)
+		cpl->status = mf_op_reason(cpl, -EINVAL, "in_len %u is more than an arena slot holds "
+				     "(%u bytes)", req->in_len, MF_ARENA_SLOT_SIZE);
 	else
 		cpl->status = ops[req->op].handler(core, req, arena, cpl);
 	if (cpl->status == 0)

@@ -70,8 +70,15 @@ enum mf_op {
 	MF_OP_STATS_CLEAR = 5, /* args: struct mf_port_arg (MF_PORT_ALL for every port) */
 	MF_OP_FWD_SET = 6,     /* args: struct mf_fwd_arg */
 	MF_OP_SHUTDOWN = 7,    /* stop the core as SIGTERM would */
-	MF_OP_MAX
+	MF_OP_MAX              /* one past the last base op */
 };
+
+/* Op families beyond the base ops each declare a dense enum in a header of their own
+ * (include/manifold_abi_<family>.h, included at the end of this file), starting at: */
+#define MF_OP_STACK_FIRST 32  /* addresses, routes, neighbours, UDP sockets */
+#define MF_OP_POLICY_FIRST 64 /* policies: add, update, remove, list, stats */
+#define MF_OP_DIAG_FIRST 96   /* diagnostics: lcores, trace, capture */
+#define MF_OP_TABLE_SIZE 128  /* every op number is below this */
 
 #define MF_PORT_ALL 0xffffu
 #define MF_PORT_NONE 0xffffu

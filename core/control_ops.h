@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * How a family of control ops plugs into the control lcore. Each family (base ops in
+ * control_ops.c, the stack, policies, diagnostics) keeps its handlers in files of its own and
+ * registers one table with MF_OPS_REGISTER, so adding a family touches no shared table.
+ *
+ * A handler checks its arguments, acts, writes its reply (at most MF_ARENA_SLOT_SIZE bytes)
+ * into `arena`, sets cpl->out_len, and returns 0 or -errno; on error it says in cpl->reason
+ * (with mf_op_reason) what was wrong and what would be right. It runs on the control lcore.
+ */
+#ifndef MF_CONTROL_OPS_H
+#define MF_CONTROL_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "core.h"
+
+typedef int (*mf_op_handler_t)(struct mf_core *core, const struct mf_request *req,
+			       void *arena, struct mf_completion *cpl);
+
+struct mf_op_desc {
+	uint16_t op;             /* enum value from manifold_abi*.h */
+	const char *name;        /* for messages, e.g. "PORT_INFO" */
+	mf_op_handler_t handler;
+	bool takes_input;        /* accepts in_len > 0 (input in the arena slot) */
+};
+
+void mf_ops_register(const struct mf_op_desc *descs, unsigned int n);
+
+#define MF_OPS_REGISTER(table)                                                                \
+	RTE_INIT(mf_ops_register_##table)                                                     \
+	{                                                                                     \
+		mf_ops_register(table, RTE_DIM(table));                                       \
+	}
+
+/* Sets cpl->reason from a format and returns status, for `return mf_op_reason(...)`. */
+int mf_op_reason(struct mf_completion *cpl, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* MF_CONTROL_OPS_H */
