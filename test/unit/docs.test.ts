@@ -35,3 +35,12 @@ describe('documentation examples', () => {
     for (const c of configs) expect(() => validateConfig(JSON.parse(c))).not.to.throw();
   });
 });
+
+describe('documentation code', () => {
+  it('docs/api.md shows examples/port-report.ts exactly as it is', () => {
+    const doc = readFileSync(join(repoRoot(), 'docs', 'api.md'), 'utf8');
+    const shown = /```ts file=examples\/port-report\.ts\n([\s\S]*?)```/.exec(doc);
+    expect(shown, 'the code block is missing').to.not.equal(null);
+    expect(shown![1]).to.equal(readFileSync(join(repoRoot(), 'examples', 'port-report.ts'), 'utf8'));
+  });
+});
