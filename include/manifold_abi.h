@@ -274,4 +274,9 @@ _Static_assert(MF_CNT_MAX <= MF_CNT_CAPACITY, "counter list outgrew the stats re
 _Static_assert(sizeof(struct mf_port_info) * MF_MAX_PORTS + 4 <= MF_ARENA_SLOT_SIZE,
 	       "a port list fits one arena slot");
 
+/* Op families, each in a header of its own. */
+#include "manifold_abi_stack.h"
+#include "manifold_abi_policy.h"
+#include "manifold_abi_diag.h"
+
 #endif /* MANIFOLD_ABI_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The stack as the rest of the core sees it (Ethernet, ARP, IPv4, ICMP, UDP). Workers hand it
+ * what their port's forward mode (MF_FWD_STACK) or a policy (deliver) gives it; policies and
+ * aggregate sends ask it to route and to resolve next hops. Everything here runs on the lcore
+ * that calls it and is safe without locks (per-lcore state, tables replaced under RCU).
+ */
+#ifndef MF_STACK_H
+#define MF_STACK_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "../core.h"
+
+/* Take a burst received on `port` (forward mode stack). Consumes every mbuf: answered,
+ * delivered, queued, or freed with a drop counted by reason. */
+void mf_stack_input(struct mf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/* Route an IPv4 destination (host order): the egress port and the next hop (the destination
+ * itself on a connected route, else the gateway). 0, or -ENETUNREACH. */
+int mf_stack_route(uint32_t dst_ip, uint16_t *port, uint32_t *next_hop);
+
+/* Send an IPv4 packet whose Ethernet header is present (its source MAC is set here) out of
+ * `port` toward `next_hop` (host order): the destination MAC comes from the neighbour cache,
+ * or the packet waits in the bounded queue while ARP resolves it. Consumes m; a drop is
+ * counted by reason. */
+void mf_stack_output(struct mf_worker *w, uint16_t port, uint32_t next_hop, struct rte_mbuf *m);
+
+/* Neighbour cache lookup without side effects: 0 and *mac, or -ENOENT. */
+int mf_stack_neigh_lookup(uint16_t port, uint32_t ip, struct rte_ether_addr *mac);
+
+#endif /* MF_STACK_H */
