@@ -7,9 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { validateConfig } from '../../apps/appliance/config.js';
-import { Appliance } from '../../apps/appliance/appliance.js';
-import { Manifold } from '../../ffi/index.js';
+import { withCore } from '../core.js';
 import { percentile, type BenchEntry, type BenchContext, type Measurement } from '../harness.js';
 
 function summarize(samplesNs: number[]): { p50: number; p99: number } {
@@ -44,14 +42,11 @@ async function unixEchoRoundTrip(n: number): Promise<number[]> {
   }
 }
 
-async function manifoldRoundTrips(ctx: BenchContext, n: number): Promise<{ sync: number[]; async: number[] }> {
-  const name = `bench-rt-${process.pid % 100000}`;
-  const appliance = new Appliance(validateConfig({
-    name, lcores: '0-1', hugepages: 'off', ports: [{ name: 'r0', dev: 'net_ring0' }],
-  }), { onCoreLine: (line) => ctx.log(`core: ${line}`) });
-  await appliance.start();
-  const m = Manifold.attach(name);
-  try {
+function manifoldRoundTrips(ctx: BenchContext, n: number): Promise<{ sync: number[]; async: number[] }> {
+  return withCore(ctx, {
+    name: `bench-rt-${process.pid % 100000}`, lcores: '0-1', hugepages: 'off',
+    ports: [{ name: 'r0', dev: 'net_ring0' }],
+  }, async (m) => {
     const sync: number[] = [];
     const asyncSamples: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -65,10 +60,7 @@ async function manifoldRoundTrips(ctx: BenchContext, n: number): Promise<{ sync:
       asyncSamples.push(Number(process.hrtime.bigint() - t0));
     }
     return { sync, async: asyncSamples };
-  } finally {
-    m.close();
-    await appliance.stop();
-  }
+  });
 }
 
 export const controlRoundTrip: BenchEntry = {

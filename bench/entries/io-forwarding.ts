@@ -1,10 +1,8 @@
 // io forwarding between two net_null ports: manifold-core against dpdk-testpmd's io engine on the
 // same virtual devices, the same lcores (control/main on 0, one forwarding lcore on 1), the same
 // memory mode, one after the other. Both rates are the NIC-level tx_packets over a timed window.
-import { validateConfig } from '../../apps/appliance/config.js';
-import { Appliance } from '../../apps/appliance/appliance.js';
 import { TestPmd } from '../../apps/peers/testpmd.js';
-import { Manifold } from '../../ffi/index.js';
+import { withCore } from '../core.js';
 import { sleep, type BenchEntry, type BenchContext, type Measurement } from '../harness.js';
 
 const WARMUP_MS = 1000;
@@ -31,15 +29,11 @@ async function testpmdRate(ctx: BenchContext): Promise<number> {
   }
 }
 
-async function manifoldRate(ctx: BenchContext): Promise<number> {
-  const name = `bench-io-${process.pid % 100000}`;
-  const appliance = new Appliance(validateConfig({
-    name, lcores: '0-1', hugepages: 'off', memoryMb: 512,
+function manifoldRate(ctx: BenchContext): Promise<number> {
+  return withCore(ctx, {
+    name: `bench-io-${process.pid % 100000}`, lcores: '0-1', hugepages: 'off', memoryMb: 512,
     ports: [{ name: 'p0', dev: 'net_null0' }, { name: 'p1', dev: 'net_null1' }],
-  }), { onCoreLine: (line) => ctx.log(`core: ${line}`) });
-  await appliance.start();
-  const m = Manifold.attach(name);
-  try {
+  }, async (m) => {
     await sleep(WARMUP_MS);
     await m.clearStats('all');
     const t0 = process.hrtime.bigint();
@@ -47,10 +41,7 @@ async function manifoldRate(ctx: BenchContext): Promise<number> {
     const stats = await m.stats();
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
     return stats.ports.reduce((sum, p) => sum + (p.counters.tx_packets ?? 0), 0) / elapsed;
-  } finally {
-    m.close();
-    await appliance.stop();
-  }
+  });
 }
 
 export const ioForwarding: BenchEntry = {

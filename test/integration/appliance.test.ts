@@ -2,18 +2,11 @@
 // instances side by side; bad configurations; Ctrl-C. The real core runs on virtual devices.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
+import { processAlive as alive } from '../../apps/process.js';
 import { cleanupAppliances, manifold, segmentPath, startAppliance, uniqueName } from '../support/cli.js';
 
 const A = uniqueName('a');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const B = uniqueName('b');
 
 interface PortJson { name: string; driver: string }

@@ -3,15 +3,7 @@ import type { StopArgs } from '../commands/stop.js';
 import { CliError } from '../options.js';
 import { attach } from './attach.js';
 import { sleep } from './sleep.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive as alive } from '../../process.js';
 
 export async function stop(args: StopArgs): Promise<void> {
   const m = attach(args.name);
