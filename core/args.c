@@ -310,6 +310,86 @@ apply_fwd(struct mf_config *cfg, const char *v, unsigned char *given, char *err,
 	return 0;
 }
 
+int
+mf_ipv4_parse(const char *s, uint32_t *ip)
+{
+	unsigned int i, v;
+	uint32_t r = 0;
+
+	for (i = 0; i < 4; i++) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		v = 0;
+		while (isdigit((unsigned char)*s)) {
+			v = v * 10 + (unsigned int)(*s++ - '0');
+			if (v > 255)
+				return -EINVAL;
+		}
+		r = (r << 8) | v;
+		if (i < 3 && *s++ != '.')
+			return -EINVAL;
+	}
+	if (*s != '\0')
+		return -EINVAL;
+	*ip = r;
+	return 0;
+}
+
+/* --addr NAME=IP/PREFIX or --gateway NAME=IP, once every --port is known. */
+static int
+apply_addr(struct mf_config *cfg, const char *v, bool gateway, char *err, size_t errlen)
+{
+	const char *opt = gateway ? "--gateway" : "--addr";
+	const char *form = gateway ? "NAME=IP, e.g. p0=198.18.0.254" :
+				     "NAME=IP/PREFIX, e.g. p0=198.18.0.1/24";
+	char buf[MF_DEVARGS_LEN], names[MF_MAX_PORTS * MF_NAME_LEN];
+	struct mf_port_conf *p;
+	char *ip, *len;
+	unsigned int plen = 32;
+	uint32_t a;
+	int idx;
+
+	if (strlen(v) >= sizeof(buf))
+		return fail(err, errlen, "%s '%.40s...' is too long; use %s %s", opt, v, opt, form);
+	strcpy(buf, v);
+	ip = strchr(buf, '=');
+	if (ip == NULL)
+		return fail(err, errlen, "%s '%s' has no '='; use %s %s", opt, v, opt, form);
+	*ip++ = '\0';
+	port_names(cfg, names, sizeof(names));
+	idx = port_index(cfg, buf);
+	if (idx < 0)
+		return fail(err, errlen, "%s names port '%s', which no --port defines; defined "
+			    "ports are %s", opt, buf, names);
+	p = &cfg->port[idx];
+	len = strchr(ip, '/');
+	if (len != NULL) {
+		*len++ = '\0';
+		if (gateway || parse_uint(opt, len, 1, 32, &plen, err, errlen) < 0)
+			return fail(err, errlen, "%s %s: prefix '/%s' is not valid; use %s", opt,
+				    v, len, form);
+	} else if (!gateway) {
+		return fail(err, errlen, "%s %s has no prefix length; use %s", opt, v, form);
+	}
+	if (mf_ipv4_parse(ip, &a) < 0 || a == 0 || a == 0xffffffffu)
+		return fail(err, errlen, "%s %s: '%s' is not a unicast IPv4 address; use %s", opt,
+			    v, ip, form);
+	if (gateway) {
+		if (p->gateway != 0)
+			return fail(err, errlen, "--gateway for port '%s' is given twice; give one "
+				    "per port", buf);
+		p->gateway = a;
+		return 0;
+	}
+	if (p->n_addrs == MF_STACK_MAX_ADDRS)
+		return fail(err, errlen, "--addr: port '%s' has %d addresses already, the most "
+			    "a port holds; drop one", buf, MF_STACK_MAX_ADDRS);
+	p->addr[p->n_addrs].ip = a;
+	p->addr[p->n_addrs].prefix_len = (uint8_t)plen;
+	p->n_addrs++;
+	return 0;
+}
+
 /* testpmd's default topology: 0<->1, 2<->3, ...; an odd last port forwards to itself. */
 static void
 default_topology(struct mf_config *cfg)
@@ -329,7 +409,7 @@ default_topology(struct mf_config *cfg)
 }
 
 enum opt_id { O_HELP, O_NAME, O_LCORES, O_HUGE, O_MEM, O_MBUFS, O_PORT, O_FWD, O_BURST,
-	      O_BACKOFF, O_STATS_MS, O_LOG_LEVEL, O_EXIT_WITH_PARENT };
+	      O_BACKOFF, O_STATS_MS, O_LOG_LEVEL, O_EXIT_WITH_PARENT, O_ADDR, O_GATEWAY };
 
 static const struct {
 	const char *name;
@@ -341,14 +421,18 @@ static const struct {
 	{ "port", O_PORT, 1 },       { "fwd", O_FWD, 1 },       { "burst", O_BURST, 1 },
 	{ "backoff", O_BACKOFF, 1 }, { "stats-ms", O_STATS_MS, 1 },
 	{ "log-level", O_LOG_LEVEL, 1 }, { "exit-with-parent", O_EXIT_WITH_PARENT, 0 },
+	{ "addr", O_ADDR, 1 },       { "gateway", O_GATEWAY, 1 },
 };
+#define MF_MAX_ADDR_OPTS (MF_MAX_PORTS * (MF_STACK_MAX_ADDRS + 1))
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
 int
 mf_args_parse(struct mf_config *cfg, int argc, char **argv, unsigned int n_cpus,
 	      char *err, size_t errlen)
 {
-	const char *fwd[MF_MAX_PORTS];
+	const char *fwd[MF_MAX_PORTS], *addr[MF_MAX_ADDR_OPTS];
+	bool addr_gw[MF_MAX_ADDR_OPTS];
+	unsigned int n_addr = 0;
 	unsigned char given[MF_MAX_PORTS] = { 0 };
 	unsigned int n_fwd = 0, i, k, lvl;
 	int a, rc;
@@ -460,6 +544,15 @@ mf_args_parse(struct mf_config *cfg, int argc, char **argv, unsigned int n_cpus,
 				return fail(err, errlen, "--backoff '%s' is not valid; use on or "
 					    "off", val);
 			break;
+		case O_ADDR:
+		case O_GATEWAY:
+			if (n_addr == MF_MAX_ADDR_OPTS)
+				return fail(err, errlen, "too many --addr/--gateway options; give at "
+					    "most %d addresses and one gateway per port",
+					    MF_STACK_MAX_ADDRS);
+			addr_gw[n_addr] = opts[k].id == O_GATEWAY;
+			addr[n_addr++] = val;
+			break;
 		case O_EXIT_WITH_PARENT:
 			cfg->exit_with_parent = true;
 			break;
@@ -488,6 +581,11 @@ mf_args_parse(struct mf_config *cfg, int argc, char **argv, unsigned int n_cpus,
 		if (rc < 0)
 			return rc;
 	}
+	for (i = 0; i < n_addr; i++) {
+		rc = apply_addr(cfg, addr[i], addr_gw[i], err, errlen);
+		if (rc < 0)
+			return rc;
+	}
 	for (i = 0; i < cfg->n_ports; i++)
 		if (!cfg->port[i].mac_explicit)
 			mf_mac_default(cfg->port[i].peer, cfg->port[i].peer_mac);
@@ -501,7 +599,7 @@ mf_args_usage(FILE *f)
 		"usage: manifold-core [--name NAME] [--lcores LIST] [--huge auto|on|off]\n"
 		"         [--mem MB] [--mbufs N] [--port NAME=DEVARGS]...\n"
 		"         [--fwd NAME=MODE[:PEER][@MAC]]... [--burst N] [--backoff on|off]\n"
-		"         [--exit-with-parent]\n"
+		"         [--exit-with-parent] [--addr NAME=IP/PREFIX]... [--gateway NAME=IP]...\n"
 		"         [--stats-ms N] [--log-level N]\n"
 		"\n"
 		"  --name NAME     instance name, [A-Za-z0-9_-]{1,%d} (default %s); selects\n"
@@ -526,6 +624,11 @@ mf_args_usage(FILE *f)
 		"                  MAC, destination := MAC, default 02:00:00:00:00:<peer>),\n"
 		"                  stack (hand it to the stack) or drop; default: io, with\n"
 		"                  testpmd's pairs 0<->1, 2<->3, an odd last port to itself\n"
+		"  --addr NAME=IP/PREFIX\n"
+		"                  an address of port NAME for the stack (several per port,\n"
+		"                  at most %d), e.g. p0=198.18.0.1/24\n"
+		"  --gateway NAME=IP\n"
+		"                  the default gateway reached through port NAME\n"
 		"  --burst N       rx/tx burst size, 1..%u (default %u)\n"
 		"  --backoff on|off\n"
 		"                  idle workers pause, then sleep up to 100 us (default on)\n"
@@ -536,5 +639,5 @@ mf_args_usage(FILE *f)
 		"                  (the appliance passes it, so a killed appliance leaves no core)\n"
 		"  --help          this text\n",
 		MF_INSTANCE_NAME_MAX, MF_DEF_NAME, MF_DEF_MEM_MB, MF_DEF_MBUFS, MF_MAX_PORTS,
-		MF_MAX_BURST, MF_DEF_BURST, MF_DEF_STATS_MS);
+		MF_STACK_MAX_ADDRS, MF_MAX_BURST, MF_DEF_BURST, MF_DEF_STATS_MS);
 }

@@ -38,6 +38,10 @@ struct mf_port_conf {
 	uint16_t peer;                 /* port index or MF_PORT_NONE */
 	bool mac_explicit;             /* next-hop MAC given with @MAC (else 02:00:00:00:00:peer) */
 	uint8_t peer_mac[6];
+	/* The stack: --addr NAME=IP/PREFIX (several), --gateway NAME=IP; host byte order. */
+	unsigned int n_addrs;
+	struct { uint32_t ip; uint8_t prefix_len; } addr[MF_STACK_MAX_ADDRS];
+	uint32_t gateway;
 };
 
 struct mf_config {
@@ -70,5 +74,7 @@ void mf_args_usage(FILE *f);
 /* Helpers the control ops share with the parser. */
 int mf_mac_parse(const char *s, uint8_t mac[6]);
 void mf_mac_default(uint16_t peer, uint8_t mac[6]);
+/* "a.b.c.d" -> host-order address; 0 or -EINVAL. */
+int mf_ipv4_parse(const char *s, uint32_t *ip);
 
 #endif /* MF_ARGS_H */

@@ -24,6 +24,8 @@
 
 #include "control.h"
 #include "mf_ring.h"
+#include "policy/policy.h"
+#include "stack/stack.h"
 #include "stats.h"
 
 #define MF_CTL_BATCH 32          /* requests served per client per pass */
@@ -56,6 +58,8 @@ mf_control_init(struct mf_core *core)
 static void
 client_free(struct mf_client *c)
 {
+	mf_stack_client_gone((unsigned int)(c - mf_core.seg.clients)); /* its sockets */
+	mf_policy_client_gone(&mf_core, (unsigned int)(c - mf_core.seg.clients)); /* its policies */
 	__atomic_store_n(&c->req_prod.value, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->req_cons.value, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->cpl_prod.value, 0, __ATOMIC_RELAXED);
@@ -147,6 +151,7 @@ mf_control_poll(struct mf_core *core)
 
 	mf_segment_heartbeat(&core->seg);
 	served = clients_pass(core, false);
+	mf_policy_poll(core); /* free policy tables no worker can still read */
 	if (now >= ctl.next_fold) {
 		mf_stats_fold(core);
 		ctl.next_fold = now + ctl.fold_period;

@@ -56,6 +56,10 @@ mf_eal_args_build(struct mf_eal_args *ea, const struct mf_config *cfg, int hugep
 		rc |= add(ea, "-m");
 		rc |= add(ea, "%u", cfg->mem_mb);
 		rc |= add(ea, "--no-shconf");
+	} else {
+		/* One file per memseg list, not per page: a vhost-user peer (virtio-user ports)
+		 * maps our memory region by region and takes at most 8 regions. */
+		rc |= add(ea, "--single-file-segments");
 	}
 	for (i = 0; i < cfg->n_ports; i++)
 		n_pci += cfg->port[i].is_pci;

@@ -26,12 +26,15 @@
 
 #include "args.h"
 #include "control.h"
+#include "diag_tools.h"
 #include "core.h"
 #include "eal_args.h"
 #include "fwd.h"
 #include "huge.h"
+#include "policy/policy.h"
 #include "port.h"
 #include "segment.h"
+#include "stack/stack.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -246,6 +249,12 @@ main(int argc, char **argv)
 			 "core/fwd.c");
 		goto fail;
 	}
+	rc = mf_stack_init(core, err, sizeof(err));
+	if (rc < 0)
+		goto fail;
+	rc = mf_policy_init(core, err, sizeof(err));
+	if (rc < 0)
+		goto fail;
 	mf_control_init(core);
 	workers_describe(core);
 
@@ -261,6 +270,7 @@ main(int argc, char **argv)
 
 	mf_stats_fold(core);
 	mf_segment_set_state(&core->seg, MF_SEG_RUNNING);
+	mf_diag_tools_init(core);
 	printf("manifold-core: ready name=%s ports=%u workers=%u hugepages=%s\n",
 	       core->cfg.name, core->n_ports, core->n_workers, core->hugepages ? "yes" : "no");
 	fflush(stdout);
@@ -277,6 +287,7 @@ main(int argc, char **argv)
 	else
 		printf("manifold-core: shutdown requested, stopping\n");
 	mf_segment_set_state(&core->seg, MF_SEG_STOPPING);
+	mf_diag_tools_fini(core);
 	mf_control_drain(core);
 	rte_eal_mp_wait_lcore();
 	mf_stats_fold(core);

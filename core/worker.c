@@ -19,7 +19,10 @@
 #include <rte_ethdev.h>
 #include <rte_pause.h>
 
+#include "diag.h"
 #include "fwd.h"
+#include "policy/policy.h"
+#include "stack/stack.h"
 #include "worker.h"
 
 #define MF_IDLE_POLLS 1000u
@@ -74,9 +77,15 @@ mf_worker_poll(struct mf_worker *w)
 		port = w->rx_port[i];
 		nb_total += nb;
 		mf_cnt_add(&w->cnt[port][MF_CNT_FWD_IN], nb);
+		if (unlikely(mf_diag_active()) && mf_diag_rx_burst(w, port, pkts, nb))
+			continue; /* capture copy taken; stopped: dropped and counted */
 		word = mf_fwd_word_load(port);
-		mf_fwd_engines[mf_fwd_word_mode(word)]->pkt_burst(w, port, pkts, nb, word);
+		nb = mf_policy_burst(w, port, pkts, nb); /* policies first; the rest by mode */
+		if (nb != 0)
+			mf_fwd_engines[mf_fwd_word_mode(word)]->pkt_burst(w, port, pkts, nb, word);
 	}
+
+	nb_total += mf_stack_poll(w); /* packets handed to this port owner, stack timers */
 
 	if (nb_total != 0) {
 		w->idle_polls = 0;
@@ -92,6 +101,7 @@ mf_worker_poll(struct mf_worker *w)
 	}
 	__atomic_store_n(&w->total_cycles, now - w->start_tsc, __ATOMIC_RELAXED);
 	mf_cnt_add(&w->polls, 1);
+	mf_policy_quiescent(w); /* holds no policy table from here on */
 	w->last_tsc = now;
 	return nb_total;
 }

@@ -7,6 +7,9 @@
 import { readdirSync } from 'node:fs';
 import koffi, { type TypeObject } from 'koffi';
 import { native, type CtlHandle, type NativeTable } from './bindings.js';
+import { Diag } from './diag.js';
+import { Stack } from './stack.js';
+import { Policies } from './policies.js';
 import {
   ClosedError,
   CoreGoneError,
@@ -275,6 +278,30 @@ export class Manifold {
       peer_mac: mac ?? [0, 0, 0, 0, 0, 0],
     });
     await this.request(Op.FWD_SET, args);
+  }
+
+  private diagOps?: Diag;
+
+  /** Diagnostics: xstats, start/stop of forwarding, capture (ffi/diag.ts). */
+  get diag(): Diag {
+    this.diagOps ??= new Diag(this);
+    return this.diagOps;
+  }
+
+  private policyOps?: Policies;
+
+  /** Policies: add, update, remove, list, get, stats, destinations (ffi/policies.ts). */
+  get policies(): Policies {
+    this.policyOps ??= new Policies(this);
+    return this.policyOps;
+  }
+
+  private stackOps?: Stack;
+
+  /** The stack: addresses, gateways, neighbours, UDP sockets (ffi/stack.ts). */
+  get stack(): Stack {
+    this.stackOps ??= new Stack(this);
+    return this.stackOps;
   }
 
   /** Stops the core (as SIGTERM would); resolves when it has acknowledged. */

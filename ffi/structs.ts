@@ -20,7 +20,7 @@ export const REASON_LEN = 104;
 export const INSTANCE_NAME_MAX = 24;
 export const PORT_ALL = 0xffff;
 export const PORT_NONE = 0xffff;
-export const CNT_CAPACITY = 32;
+export const CNT_CAPACITY = 64;
 export const ARGS_LEN = 48;
 
 // ---- enumerations ---------------------------------------------------------------------------

@@ -171,12 +171,50 @@ struct mf_port_info {
 	X(DROP_TX_FULL, "drop_tx_full", "dropped: this port's tx queue was full")                \
 	X(DROP_NO_EGRESS, "drop_no_egress", "dropped: the ingress port has no peer to send to")  \
 	X(DROP_BY_MODE, "drop_by_mode", "dropped: the ingress port's forward mode is drop")      \
-	X(DROP_NO_STACK, "drop_no_stack", "dropped: handed to the stack, which took no action")
+	X(DROP_NO_STACK, "drop_no_stack", "dropped: handed to the stack, which took no action")  \
+	X(DROP_STOPPED, "drop_stopped", "dropped: forwarding is stopped (shell `stop`)")          \
+	MF_STACK_COUNTERS(X)
+
+/* The stack's own per-port counters (core/stack/): what it did, and each reason it dropped. */
+#define MF_STACK_COUNTERS(X)                                                                   \
+	X(ETH_TRUNCATED, "eth_truncated", "dropped: frame shorter than an Ethernet header")       \
+	X(ETH_NOT_FOR_US, "eth_not_for_us", "dropped: destination MAC neither ours nor broadcast") \
+	X(ETH_UNKNOWN_TYPE, "eth_unknown_type", "dropped: EtherType neither IPv4 nor ARP")        \
+	X(ARP_RX_REQUEST, "arp_rx_request", "ARP requests received for our addresses")           \
+	X(ARP_RX_REPLY, "arp_rx_reply", "ARP replies received")                                  \
+	X(ARP_TX_REQUEST, "arp_tx_request", "ARP requests sent (resolution, refresh, gratuitous)") \
+	X(ARP_TX_REPLY, "arp_tx_reply", "ARP replies sent")                                      \
+	X(ARP_BAD, "arp_bad", "dropped: malformed ARP (length, hardware or protocol type, op)")   \
+	X(ARP_NOT_FOR_US, "arp_not_for_us", "dropped: ARP request for an address not ours")       \
+	X(ARP_QUEUE_OVERFLOW, "arp_queue_overflow", "dropped: too many packets wait for ARP")      \
+	X(ARP_RESOLVE_FAILED, "arp_resolve_failed", "dropped: next hop did not answer ARP")       \
+	X(IPV4_TRUNCATED, "ipv4_truncated", "dropped: shorter than its IPv4 header or length")    \
+	X(IPV4_BAD_VERSION, "ipv4_bad_version", "dropped: IP version is not 4")                   \
+	X(IPV4_BAD_IHL, "ipv4_bad_ihl", "dropped: IPv4 header length below 20 bytes")            \
+	X(IPV4_BAD_LEN, "ipv4_bad_len", "dropped: IPv4 total length below its header")            \
+	X(IPV4_BAD_CHECKSUM, "ipv4_bad_checksum", "dropped: IPv4 header checksum wrong")          \
+	X(IPV4_TTL_EXPIRED, "ipv4_ttl_expired", "dropped: TTL 0")                                 \
+	X(IPV4_NOT_FOR_US, "ipv4_not_for_us", "dropped: IPv4 destination not ours")               \
+	X(IPV4_UNKNOWN_PROTO, "ipv4_unknown_proto", "dropped: protocol neither ICMP nor UDP")      \
+	X(REASM_DONE, "reasm_done", "datagrams reassembled from fragments")                      \
+	X(REASM_DROP, "reasm_drop", "dropped: fragment bad, overlapping, timed out or no room")   \
+	X(FRAG_TX, "frag_tx", "fragments sent (datagrams larger than the MTU)")                   \
+	X(ICMP_ECHO_RX, "icmp_echo_rx", "ICMP echo requests received")                           \
+	X(ICMP_TX, "icmp_tx", "ICMP messages sent (echo replies, unreachables)")                  \
+	X(ICMP_DROP, "icmp_drop", "dropped: ICMP bad checksum, unhandled type, or rate-limited")  \
+	X(UDP_RX, "udp_rx", "UDP datagrams delivered to an app's socket")                        \
+	X(UDP_TX, "udp_tx", "UDP datagrams sent for an app")                                    \
+	X(UDP_BAD, "udp_bad", "dropped: UDP length or checksum wrong")                           \
+	X(UDP_NO_SOCKET, "udp_no_socket", "dropped: no socket bound (port unreachable sent)")     \
+	X(UDP_RX_QUEUE_FULL, "udp_rx_queue_full", "dropped: socket queue (or sockets' mbuf share) full") \
+	X(UDP_RX_TOO_BIG, "udp_rx_too_big", "dropped: datagram larger than an app record")        \
+	X(STACK_TX_NOMBUF, "stack_tx_nombuf", "dropped: no mbuf for a reply or a fragment")       \
+	X(STACK_NO_ROUTE, "stack_no_route", "dropped: no route to the destination")
 
 #define MF_CNT_ENUM(e, name, help) MF_CNT_##e,
 enum mf_port_counter { MF_PORT_COUNTERS(MF_CNT_ENUM) MF_CNT_MAX };
 #undef MF_CNT_ENUM
-#define MF_CNT_CAPACITY 32 /* room in the stats region; MF_CNT_MAX may grow up to it */
+#define MF_CNT_CAPACITY 64 /* room in the stats region; MF_CNT_MAX may grow up to it */
 
 struct mf_port_stats {
 	uint64_t c[MF_CNT_CAPACITY]; /* indexed by enum mf_port_counter */

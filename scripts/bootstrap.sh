@@ -9,8 +9,10 @@ say() { printf 'manifold: %s\n' "$*"; }
 die() { printf 'manifold: error: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages: what the build and the tests use. dpdk brings dpdk-testpmd, dpdk-telemetry.py,
-# dpdk-proc-info and dpdk-dumpcap (peers and tools); iproute2 the namespaces of the demo and tests.
-debs=(dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config gcc libc6-dev iproute2 python3)
+# dpdk-proc-info and dpdk-dumpcap (peers and tools); iproute2 the namespaces of the demo and tests;
+# tshark reads the captures of the shell tests (its debconf question is why installs are
+# DEBIAN_FRONTEND=noninteractive).
+debs=(dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config gcc libc6-dev iproute2 python3 iputils-ping tshark)
 missing=()
 for pkg in "${debs[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

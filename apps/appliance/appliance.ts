@@ -6,6 +6,9 @@ import { createInterface } from 'node:readline';
 import type { ApplianceConfig } from './config.js';
 import { tapInterface } from './config.js';
 import { coreArgs } from './core-args.js';
+import { reloadConfig, type ReloadResult } from './reload.js';
+import type { Policy } from '../policy/index.js';
+import { Manifold } from '../../ffi/index.js';
 import { NamespaceSet } from './netns.js';
 import { coreBinary } from '../paths.js';
 
@@ -27,8 +30,30 @@ export class Appliance {
   private exitCode?: Promise<number>;
   private readonly recentErrors: string[] = [];
 
-  constructor(readonly config: ApplianceConfig, private readonly opts: ApplianceOptions = {}) {
+  private current: ApplianceConfig;
+
+  constructor(config: ApplianceConfig, private readonly opts: ApplianceOptions = {}) {
+    this.current = config;
     this.name = opts.name ?? config.name ?? 'default';
+  }
+
+  /** The configuration the core runs (the last one reload() applied). */
+  get config(): ApplianceConfig {
+    return this.current;
+  }
+
+  /** Applies a changed configuration to the running core as a diff (reload.ts): only the ports
+   * and policies that changed are touched. Throws, changing nothing, when a change needs a
+   * restart of the core. */
+  async reload(next: ApplianceConfig): Promise<ReloadResult> {
+    const client = Manifold.attach(this.name, { startTimeoutMs: 2000 });
+    try {
+      const r = await reloadConfig(client, this.current, next);
+      this.current = next;
+      return r;
+    } finally {
+      client.close();
+    }
   }
 
   get pid(): number | undefined {
@@ -73,9 +98,27 @@ export class Appliance {
     try {
       await ready;
       this.setUpNamespaces();
+      await this.installPolicies();
     } catch (err) {
       await this.stop();
       throw err;
+    }
+  }
+
+  /** The configuration's policies, installed once the core is ready, as persistent policies
+   * (the appliance's own client detaches at once). The first refusal stops the start. */
+  private async installPolicies(): Promise<void> {
+    const list = (this.config.policies ?? []) as Policy[]; // validated by validateConfig
+    if (list.length === 0) return;
+    const client = Manifold.attach(this.name, { startTimeoutMs: 5000 });
+    try {
+      for (const [i, p] of list.entries()) {
+        await client.policies.add({ ...p, lifetime: 'persistent' }).catch((err: unknown) => {
+          throw new Error(`policies[${i}] (${p.id}): ${(err as { reason?: string }).reason ?? (err as Error).message}`);
+        });
+      }
+    } finally {
+      client.close();
     }
   }
 

@@ -2,6 +2,8 @@
 // parsed JSON value against it, collecting every problem with the path of the field, what is
 // wrong and what would be right, so one run shows all mistakes at once.
 
+import { policyProblems } from '../policy/index.js';
+
 export type ForwardMode = 'io' | 'mac' | 'stack' | 'drop';
 export const FORWARD_MODES: readonly ForwardMode[] = ['io', 'mac', 'stack', 'drop'];
 export type HugeMode = 'auto' | 'on' | 'off';
@@ -11,8 +13,10 @@ export interface PortConfig {
   name: string;
   /** DPDK device: a vdev string ("net_null0", "net_tap0,iface=mf0") or a PCI address. */
   dev: string;
-  /** The core's own address on this port, CIDR, e.g. "198.18.0.1/24" (used by the stack). */
-  ip?: string;
+  /** The core's own address(es) on this port, CIDR, e.g. "198.18.0.1/24" (used by the stack). */
+  ip?: string | string[];
+  /** Default gateway of the stack, reached through this port, e.g. "198.18.0.254". */
+  gateway?: string;
   /** Put the kernel side of a net_tap port into this namespace (created, and removed on exit). */
   netns?: string;
   /** Address given to the kernel side of the tap inside `netns`, CIDR. */
@@ -41,7 +45,9 @@ export interface ApplianceConfig {
   /** Packets per rx burst. */
   burst?: number;
   ports: PortConfig[];
-  /** Policies installed at start. Reserved: the policy engine is not in this core yet. */
+  /** Policies installed at start, as persistent policies (docs/policies.md); each one is
+   * validated as a Policy (apps/policy/types.ts). Typed loosely so a reload diff can hold
+   * what it compares. */
   policies?: unknown[];
 }
 
@@ -63,7 +69,7 @@ const LCORES_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 const TOP_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'forward', 'backoff', 'burst',
   'ports', 'policies'];
-const PORT_KEYS = ['name', 'dev', 'ip', 'netns', 'peerIp', 'forward', 'peer', 'peerMac'];
+const PORT_KEYS = ['name', 'dev', 'ip', 'gateway', 'netns', 'peerIp', 'forward', 'peer', 'peerMac'];
 
 /** "198.18.0.1/24" -> true; checks each octet and the prefix length. */
 export function isIpv4Cidr(s: string): boolean {
@@ -118,11 +124,18 @@ function checkPort(p: unknown, i: number, problems: string[]): void {
     problems.push(`${where}.name: must be 1-31 characters of A-Z a-z 0-9 _ -, e.g. "p0"`);
   }
   checkDev(p.dev, where, problems);
-  for (const key of ['ip', 'peerIp'] as const) {
-    const v = p[key];
-    if (v !== undefined && (typeof v !== 'string' || !isIpv4Cidr(v))) {
-      problems.push(`${where}.${key}: must be an IPv4 address with prefix, e.g. "198.18.0.2/24"`);
+  if (p.peerIp !== undefined && (typeof p.peerIp !== 'string' || !isIpv4Cidr(p.peerIp))) {
+    problems.push(`${where}.peerIp: must be an IPv4 address with prefix, e.g. "198.18.0.2/24"`);
+  }
+  if (p.ip !== undefined) {
+    const ips: unknown[] = Array.isArray(p.ip) ? p.ip : [p.ip];
+    if (ips.length === 0 || ips.length > 8 || !ips.every((v) => typeof v === 'string' && isIpv4Cidr(v))) {
+      problems.push(`${where}.ip: must be an IPv4 address with prefix, e.g. "198.18.0.1/24", or a list of 1 to 8 of them`);
     }
+  }
+  if (p.gateway !== undefined &&
+      (typeof p.gateway !== 'string' || !isIpv4Cidr(`${p.gateway}/32`))) {
+    problems.push(`${where}.gateway: must be an IPv4 address without prefix, e.g. "198.18.0.254"`);
   }
   if (p.netns !== undefined) {
     if (typeof p.netns !== 'string' || !NETNS_RE.test(p.netns)) {
@@ -221,8 +234,9 @@ export function validateConfig(value: unknown, source?: string): ApplianceConfig
   if (value.policies !== undefined) {
     if (!Array.isArray(value.policies)) {
       problems.push('policies: must be an array of policy objects');
-    } else if (value.policies.length > 0) {
-      problems.push('policies: this core has no policy engine yet; leave the array empty');
+    } else {
+      // Same validator as `manifold policy add` (apps/policy), fields prefixed policies[i].
+      value.policies.forEach((p, i) => problems.push(...policyProblems(p, `policies[${i}].`)));
     }
   }
   if (problems.length > 0) throw new ConfigError(problems, source);

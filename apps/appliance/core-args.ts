@@ -14,6 +14,11 @@ export function coreArgs(cfg: ApplianceConfig, name: string): string[] {
   if (cfg.backoff !== undefined) args.push('--backoff', cfg.backoff ? 'on' : 'off');
   if (cfg.burst !== undefined) args.push('--burst', String(cfg.burst));
   for (const p of cfg.ports) args.push('--port', `${p.name}=${p.dev}`);
+  for (const p of cfg.ports) {
+    // The stack's addresses and gateway (core/stack/route.c).
+    for (const ip of p.ip === undefined ? [] : Array.isArray(p.ip) ? p.ip : [p.ip]) args.push('--addr', `${p.name}=${ip}`);
+    if (p.gateway !== undefined) args.push('--gateway', `${p.name}=${p.gateway}`);
+  }
   cfg.ports.forEach((p) => {
     const mode = p.forward ?? cfg.forward;
     if (mode === undefined && p.peer === undefined && p.peerMac === undefined) return;

@@ -25,10 +25,19 @@ int mf_stack_route(uint32_t dst_ip, uint16_t *port, uint32_t *next_hop);
 /* Send an IPv4 packet whose Ethernet header is present (its source MAC is set here) out of
  * `port` toward `next_hop` (host order): the destination MAC comes from the neighbour cache,
  * or the packet waits in the bounded queue while ARP resolves it. Consumes m; a drop is
- * counted by reason. */
+ * counted by reason. Frames go into a per-lcore tx buffer that the caller's worker flushes in
+ * mf_stack_poll, later in the same loop iteration. */
 void mf_stack_output(struct mf_worker *w, uint16_t port, uint32_t next_hop, struct rte_mbuf *m);
 
 /* Neighbour cache lookup without side effects: 0 and *mac, or -ENOENT. */
 int mf_stack_neigh_lookup(uint16_t port, uint32_t ip, struct rte_ether_addr *mac);
+
+/* Added for the rest of the core: set-up from the configuration (after the ports, before the
+ * workers start; 0 or -errno with err set), the owner's periodic work (called by every worker
+ * once per loop; returns the packets it handled), and the hook that frees what a client that
+ * detached or died owned (its sockets). */
+int mf_stack_init(struct mf_core *core, char *err, size_t errlen);
+unsigned int mf_stack_poll(struct mf_worker *w);
+void mf_stack_client_gone(unsigned int client);
 
 #endif /* MF_STACK_H */

@@ -234,6 +234,51 @@ test_args(void)
 	ERR_HAS("--help=1", "takes no value");
 }
 
+/* The stack's options: --addr NAME=IP/PREFIX (several per port), --gateway NAME=IP. */
+static void
+test_stack_args(void)
+{
+	static struct mf_config cfg;
+	char err[MF_ERR_LEN];
+	uint32_t ip;
+
+	CHECK(mf_ipv4_parse("198.18.0.1", &ip) == 0 && ip == 0xc6120001u);
+	CHECK(mf_ipv4_parse("255.255.255.255", &ip) == 0 && ip == 0xffffffffu);
+	CHECK(mf_ipv4_parse("256.1.1.1", &ip) < 0 && mf_ipv4_parse("1.2.3", &ip) < 0);
+	CHECK(mf_ipv4_parse("1.2.3.4.5", &ip) < 0 && mf_ipv4_parse("1.2.3.x", &ip) < 0);
+	CHECK(mf_ipv4_parse("", &ip) < 0 && mf_ipv4_parse("1..2.3", &ip) < 0);
+
+	CHECK(parse(&cfg, err, "--port p0=net_null0 --port p1=net_null1 "
+			       "--addr p0=198.18.0.1/24 --addr=p0=198.18.1.1/16 "
+			       "--addr p1=198.19.0.1/32 --gateway p1=198.19.0.254") == 0);
+	CHECK(cfg.port[0].n_addrs == 2 && cfg.port[1].n_addrs == 1);
+	CHECK(cfg.port[0].addr[0].ip == 0xc6120001u && cfg.port[0].addr[0].prefix_len == 24);
+	CHECK(cfg.port[0].addr[1].ip == 0xc6120101u && cfg.port[0].addr[1].prefix_len == 16);
+	CHECK(cfg.port[1].addr[0].prefix_len == 32 && cfg.port[1].gateway == 0xc61300feu);
+	CHECK(cfg.port[0].gateway == 0);
+	/* options may come before the --port they name */
+	CHECK(parse(&cfg, err, "--addr p0=198.18.0.1/24 --port p0=net_null0") == 0 &&
+	      cfg.port[0].n_addrs == 1);
+	CHECK(parse(&cfg, err, "--port p0=net_null0 --addr p0=1.1.1.1/8 --addr p0=1.1.1.2/8 "
+			       "--addr p0=1.1.1.3/8 --addr p0=1.1.1.4/8 --addr p0=1.1.1.5/8 "
+			       "--addr p0=1.1.1.6/8 --addr p0=1.1.1.7/8 --addr p0=1.1.1.8/8") == 0 &&
+	      cfg.port[0].n_addrs == MF_STACK_MAX_ADDRS);
+
+	ERR_HAS("--port p0=net_null0 --addr p0=198.18.0.1", "has no prefix length");
+	ERR_HAS("--port p0=net_null0 --addr p0=198.18.0.1/33", "prefix '/33' is not valid");
+	ERR_HAS("--port p0=net_null0 --addr p0=198.18.0.1/0", "prefix '/0' is not valid");
+	ERR_HAS("--port p0=net_null0 --addr p0=198.18.0/24", "is not a unicast IPv4 address");
+	ERR_HAS("--port p0=net_null0 --addr p1=198.18.0.1/24", "no --port defines");
+	ERR_HAS("--port p0=net_null0 --addr 198.18.0.1/24", "has no '='");
+	ERR_HAS("--port p0=net_null0 --gateway p0=198.18.0.254/24", "prefix '/24' is not valid");
+	ERR_HAS("--port p0=net_null0 --gateway p0=1.1.1.1 --gateway p0=1.1.1.2", "given twice");
+	ERR_HAS("--port p0=net_null0 --gateway p0=0.0.0.0", "not a unicast IPv4 address");
+	ERR_HAS("--port p0=net_null0 --addr p0=1.1.1.1/8 --addr p0=1.1.1.2/8 "
+		"--addr p0=1.1.1.3/8 --addr p0=1.1.1.4/8 --addr p0=1.1.1.5/8 "
+		"--addr p0=1.1.1.6/8 --addr p0=1.1.1.7/8 --addr p0=1.1.1.8/8 "
+		"--addr p0=1.1.1.9/8", "the most a port holds");
+}
+
 static int
 has_arg(const struct mf_eal_args *ea, const char *a, const char *next)
 {
@@ -444,6 +489,7 @@ main(void)
 	test_ring_wrap();
 	test_arena_slot();
 	test_args();
+	test_stack_args();
 	test_eal_args();
 	test_huge();
 	test_counters();

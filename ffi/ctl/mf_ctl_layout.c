@@ -99,12 +99,143 @@ static const struct field_desc f_mf_stats[] = {
 	F(mf_stats, updated_ns), F(mf_stats, tsc_hz), F(mf_stats, reserved), F(mf_stats, port),
 	F(mf_stats, lcore),
 };
+/* Diagnostics (manifold_abi_diag.h). */
+static const struct field_desc f_mf_xstats_arg[] = {
+	F(mf_xstats_arg, port), F(mf_xstats_arg, reserved), F(mf_xstats_arg, start),
+};
+static const struct field_desc f_mf_xstats_hdr[] = {
+	F(mf_xstats_hdr, total), F(mf_xstats_hdr, start), F(mf_xstats_hdr, count),
+	F(mf_xstats_hdr, reserved),
+};
+static const struct field_desc f_mf_xstat[] = {
+	F(mf_xstat, name), F(mf_xstat, value),
+};
+static const struct field_desc f_mf_fwd_run_arg[] = {
+	F(mf_fwd_run_arg, run), F(mf_fwd_run_arg, reserved),
+};
+static const struct field_desc f_mf_fwd_run_info[] = {
+	F(mf_fwd_run_info, running), F(mf_fwd_run_info, was_running),
+	F(mf_fwd_run_info, reserved), F(mf_fwd_run_info, changed_ns),
+};
+static const struct field_desc f_mf_capture_arg[] = {
+	F(mf_capture_arg, port), F(mf_capture_arg, reserved), F(mf_capture_arg, count),
+	F(mf_capture_arg, snaplen),
+};
+static const struct field_desc f_mf_capture_fetch_arg[] = {
+	F(mf_capture_fetch_arg, offset), F(mf_capture_fetch_arg, reserved),
+};
+static const struct field_desc f_mf_capture_info[] = {
+	F(mf_capture_info, state), F(mf_capture_info, full), F(mf_capture_info, port),
+	F(mf_capture_info, count), F(mf_capture_info, captured), F(mf_capture_info, snaplen),
+	F(mf_capture_info, used), F(mf_capture_info, offset), F(mf_capture_info, chunk_len),
+	F(mf_capture_info, reserved), F(mf_capture_info, armed_ns),
+};
+static const struct field_desc f_mf_capture_rec[] = {
+	F(mf_capture_rec, ts_ns), F(mf_capture_rec, orig_len), F(mf_capture_rec, cap_len),
+};
+/* The stack (manifold_abi_stack.h). */
+static const struct field_desc f_mf_addr_arg[] = {
+	F(mf_addr_arg, port), F(mf_addr_arg, prefix_len), F(mf_addr_arg, reserved),
+	F(mf_addr_arg, ip),
+};
+static const struct field_desc f_mf_addr_info[] = {
+	F(mf_addr_info, ip), F(mf_addr_info, gateway), F(mf_addr_info, port),
+	F(mf_addr_info, prefix_len), F(mf_addr_info, reserved),
+};
+static const struct field_desc f_mf_gateway_arg[] = {
+	F(mf_gateway_arg, port), F(mf_gateway_arg, reserved), F(mf_gateway_arg, gateway),
+};
+static const struct field_desc f_mf_neigh_info[] = {
+	F(mf_neigh_info, ip), F(mf_neigh_info, port), F(mf_neigh_info, state),
+	F(mf_neigh_info, reserved), F(mf_neigh_info, mac), F(mf_neigh_info, queued),
+	F(mf_neigh_info, age_ms), F(mf_neigh_info, probes),
+};
+static const struct field_desc f_mf_udp_bind_arg[] = {
+	F(mf_udp_bind_arg, ip), F(mf_udp_bind_arg, port), F(mf_udp_bind_arg, reserved),
+};
+static const struct field_desc f_mf_udp_bind_reply[] = {
+	F(mf_udp_bind_reply, sock), F(mf_udp_bind_reply, reserved),
+};
+static const struct field_desc f_mf_udp_sock_arg[] = {
+	F(mf_udp_sock_arg, sock), F(mf_udp_sock_arg, max),
+};
+static const struct field_desc f_mf_udp_batch_hdr[] = {
+	F(mf_udp_batch_hdr, count), F(mf_udp_batch_hdr, pending),
+};
+static const struct field_desc f_mf_udp_rec[] = {
+	F(mf_udp_rec, ip), F(mf_udp_rec, local_ip), F(mf_udp_rec, port),
+	F(mf_udp_rec, local_port), F(mf_udp_rec, len),
+};
+static const struct field_desc f_mf_udp_send_reply[] = {
+	F(mf_udp_send_reply, accepted), F(mf_udp_send_reply, no_route),
+	F(mf_udp_send_reply, no_mbuf), F(mf_udp_send_reply, queue_full),
+};
+/* Policies (manifold_abi_policy.h). */
+static const struct field_desc f_mf_policy_match[] = {
+	F(mf_policy_match, src_ip), F(mf_policy_match, dst_ip), F(mf_policy_match, src_port),
+	F(mf_policy_match, dst_port), F(mf_policy_match, in_port), F(mf_policy_match, src_prefix),
+	F(mf_policy_match, dst_prefix), F(mf_policy_match, proto), F(mf_policy_match, reserved),
+};
+static const struct field_desc f_mf_policy_dest[] = {
+	F(mf_policy_dest, ip), F(mf_policy_dest, src_ip), F(mf_policy_dest, port),
+	F(mf_policy_dest, udp_port), F(mf_policy_dest, src_udp_port), F(mf_policy_dest, has_mac),
+	F(mf_policy_dest, reserved), F(mf_policy_dest, mac), F(mf_policy_dest, reserved2),
+};
+static const struct field_desc f_mf_policy_action[] = {
+	F(mf_policy_action, type), F(mf_policy_action, reserved), F(mf_policy_action, n_dests),
+};
+static const struct field_desc f_mf_policy_wire[] = {
+	F(mf_policy_wire, id), F(mf_policy_wire, priority), F(mf_policy_wire, lifetime),
+	F(mf_policy_wire, n_actions), F(mf_policy_wire, staged), F(mf_policy_wire, reserved),
+	F(mf_policy_wire, match), F(mf_policy_wire, n_dests), F(mf_policy_wire, action),
+};
+static const struct field_desc f_mf_policy_id_arg[] = {
+	F(mf_policy_id_arg, id), F(mf_policy_id_arg, first), F(mf_policy_id_arg, reserved),
+};
+static const struct field_desc f_mf_policy_dest_arg[] = {
+	F(mf_policy_dest_arg, id), F(mf_policy_dest_arg, action), F(mf_policy_dest_arg, flags),
+	F(mf_policy_dest_arg, reserved), F(mf_policy_dest_arg, count),
+};
+static const struct field_desc f_mf_policy_limits[] = {
+	F(mf_policy_limits, max_policies), F(mf_policy_limits, max_dests),
+	F(mf_policy_limits, n_policies), F(mf_policy_limits, reserved),
+};
+static const struct field_desc f_mf_policy_list_hdr[] = {
+	F(mf_policy_list_hdr, total), F(mf_policy_list_hdr, count),
+};
+static const struct field_desc f_mf_policy_info[] = {
+	F(mf_policy_info, id), F(mf_policy_info, priority), F(mf_policy_info, lifetime),
+	F(mf_policy_info, n_actions), F(mf_policy_info, staged), F(mf_policy_info, reserved),
+	F(mf_policy_info, n_dests), F(mf_policy_info, owner), F(mf_policy_info, matched_packets),
+	F(mf_policy_info, matched_bytes),
+};
+static const struct field_desc f_mf_policy_stats[] = {
+	F(mf_policy_stats, matched_packets), F(mf_policy_stats, matched_bytes),
+	F(mf_policy_stats, sent_packets), F(mf_policy_stats, sent_bytes), F(mf_policy_stats, drop),
+	F(mf_policy_stats, n_dests), F(mf_policy_stats, first), F(mf_policy_stats, count),
+	F(mf_policy_stats, reserved),
+};
+static const struct field_desc f_mf_policy_dest_stats[] = {
+	F(mf_policy_dest_stats, ip), F(mf_policy_dest_stats, port),
+	F(mf_policy_dest_stats, udp_port), F(mf_policy_dest_stats, action),
+	F(mf_policy_dest_stats, reserved), F(mf_policy_dest_stats, packets),
+	F(mf_policy_dest_stats, bytes), F(mf_policy_dest_stats, drop_nombuf),
+	F(mf_policy_dest_stats, drop_tx_full),
+};
 #undef F
 
 #define S(s) { #s, (uint32_t)sizeof(struct s), f_##s, sizeof(f_##s) / sizeof(f_##s[0]) }
 static const struct struct_desc structs[] = {
 	S(mf_request), S(mf_completion), S(mf_port_arg), S(mf_fwd_arg), S(mf_version_info),
 	S(mf_port_info), S(mf_port_stats), S(mf_lcore_stats), S(mf_stats),
+	S(mf_xstats_arg), S(mf_xstats_hdr), S(mf_xstat), S(mf_fwd_run_arg), S(mf_fwd_run_info),
+	S(mf_capture_arg), S(mf_capture_fetch_arg), S(mf_capture_info), S(mf_capture_rec),
+	S(mf_addr_arg), S(mf_addr_info), S(mf_gateway_arg), S(mf_neigh_info), S(mf_udp_bind_arg),
+	S(mf_udp_bind_reply), S(mf_udp_sock_arg), S(mf_udp_batch_hdr), S(mf_udp_rec),
+	S(mf_udp_send_reply),
+	S(mf_policy_match), S(mf_policy_dest), S(mf_policy_action), S(mf_policy_wire),
+	S(mf_policy_id_arg), S(mf_policy_dest_arg), S(mf_policy_limits), S(mf_policy_list_hdr),
+	S(mf_policy_info), S(mf_policy_stats), S(mf_policy_dest_stats),
 };
 #undef S
 #define N_STRUCTS (sizeof(structs) / sizeof(structs[0]))
@@ -208,7 +339,60 @@ struct enum_group {
 };
 
 #define G(g) { #g, e_##g, sizeof(e_##g) / sizeof(e_##g[0]) }
+static const struct enum_member e_mf_op_diag[] = {
+	{ "MF_OP_XSTATS", MF_OP_XSTATS }, { "MF_OP_FWD_RUN", MF_OP_FWD_RUN },
+	{ "MF_OP_CAPTURE_ARM", MF_OP_CAPTURE_ARM }, { "MF_OP_CAPTURE_FETCH", MF_OP_CAPTURE_FETCH },
+	{ "MF_OP_DIAG_MAX", MF_OP_DIAG_MAX },
+	{ "MF_FWD_RUN_STOP", MF_FWD_RUN_STOP }, { "MF_FWD_RUN_START", MF_FWD_RUN_START },
+	{ "MF_FWD_RUN_QUERY", MF_FWD_RUN_QUERY },
+	{ "MF_CAPTURE_IDLE", MF_CAPTURE_IDLE }, { "MF_CAPTURE_ARMED", MF_CAPTURE_ARMED },
+	{ "MF_CAPTURE_DONE", MF_CAPTURE_DONE },
+	{ "MF_XSTAT_NAME_LEN", MF_XSTAT_NAME_LEN },
+	{ "MF_CAPTURE_BUF_SIZE", MF_CAPTURE_BUF_SIZE },
+	{ "MF_CAPTURE_SNAPLEN_MAX", MF_CAPTURE_SNAPLEN_MAX },
+	{ "MF_CAPTURE_COUNT_MAX", MF_CAPTURE_COUNT_MAX },
+};
+_Static_assert(sizeof(e_mf_op_diag) / sizeof(e_mf_op_diag[0]) ==
+	       MF_OP_DIAG_MAX - MF_OP_DIAG_FIRST + 1 + 3 + 3 + 4, "mf_op_diag list incomplete");
+
+static const struct enum_member e_mf_op_stack[] = {
+	{ "MF_OP_ADDR_ADD", MF_OP_ADDR_ADD }, { "MF_OP_ADDR_LIST", MF_OP_ADDR_LIST },
+	{ "MF_OP_GATEWAY_SET", MF_OP_GATEWAY_SET }, { "MF_OP_NEIGH_LIST", MF_OP_NEIGH_LIST },
+	{ "MF_OP_UDP_BIND", MF_OP_UDP_BIND }, { "MF_OP_UDP_CLOSE", MF_OP_UDP_CLOSE },
+	{ "MF_OP_UDP_RECV", MF_OP_UDP_RECV }, { "MF_OP_UDP_SEND", MF_OP_UDP_SEND },
+	{ "MF_OP_STACK_LAST", MF_OP_STACK_LAST },
+	{ "MF_NEIGH_FREE", MF_NEIGH_FREE }, { "MF_NEIGH_INCOMPLETE", MF_NEIGH_INCOMPLETE },
+	{ "MF_NEIGH_REACHABLE", MF_NEIGH_REACHABLE }, { "MF_NEIGH_STALE", MF_NEIGH_STALE },
+	{ "MF_NEIGH_FAILED", MF_NEIGH_FAILED },
+	{ "MF_STACK_MAX_ADDRS", MF_STACK_MAX_ADDRS }, { "MF_UDP_MAX_SOCKETS", MF_UDP_MAX_SOCKETS },
+	{ "MF_UDP_MAX_PAYLOAD", MF_UDP_MAX_PAYLOAD },
+};
+_Static_assert(sizeof(e_mf_op_stack) / sizeof(e_mf_op_stack[0]) ==
+	       MF_OP_STACK_LAST - MF_OP_STACK_FIRST + 1 + 5 + 3, "mf_op_stack list incomplete");
+
+#define E(x) { #x, (int64_t)(x) }
+static const struct enum_member e_mf_op_policy[] = {
+	E(MF_OP_POLICY_ADD), E(MF_OP_POLICY_UPDATE), E(MF_OP_POLICY_REMOVE), E(MF_OP_POLICY_LIST),
+	E(MF_OP_POLICY_GET), E(MF_OP_POLICY_STATS), E(MF_OP_POLICY_DEST_ADD),
+	E(MF_OP_POLICY_DEST_DEL), E(MF_OP_POLICY_LIMITS), E(MF_OP_POLICY_END),
+	E(MF_ACTION_REDIRECT), E(MF_ACTION_REPLICATE), E(MF_ACTION_DELIVER), E(MF_ACTION_DROP),
+	E(MF_ACTION_MAX), E(MF_POLICY_ID_LEN), E(MF_POLICY_MAX_ACTIONS), E(MF_POLICY_ANY_PORT),
+	E(MF_POLICY_NO_OWNER), E(MF_POLICY_DEST_COMMIT), E(MF_POLICY_DROP_CAPACITY),
+	E(MF_POLICY_SLOT_DESTS),
+};
+_Static_assert(sizeof(e_mf_op_policy) / sizeof(e_mf_op_policy[0]) ==
+	       MF_OP_POLICY_END - MF_OP_POLICY_FIRST + 1 + 5 + 7, "mf_op_policy list incomplete");
+#define MF_POLICY_DROP_MEMBER(e, name, help) { name, MF_POLICY_DROP_##e },
+static const struct enum_member e_mf_policy_drop[] = {
+	MF_POLICY_DROPS(MF_POLICY_DROP_MEMBER)
+};
+#undef MF_POLICY_DROP_MEMBER
+#undef E
+
 static const struct enum_group groups[] = {
+	G(mf_op_policy), G(mf_policy_drop),
+	G(mf_op_stack),
+	G(mf_op_diag),
 	G(mf_op), G(mf_fwd_mode), G(mf_seg_state), G(mf_client_state), G(mf_lcore_role),
 	G(mf_port_counter), G(const),
 };

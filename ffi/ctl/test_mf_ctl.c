@@ -359,7 +359,9 @@ static void test_static(void)
 		CHECK(j > 0 && end == total, "%s: fields end at %u, struct is %u bytes", s, end,
 		      total);
 	}
-	CHECK(i == 9, "9 mirrored structs, got %u", i);
+	/* the base 9 at least; op families add theirs, and test/unit/abi-layout.test.ts checks
+	 * that the TypeScript mirror names exactly this set */
+	CHECK(i >= 9, "at least 9 mirrored structs, got %u", i);
 
 	/* Enumerations: dense from 0 up to their _MAX. */
 	for (i = 0; (s = mf_ctl_enum_member("mf_op", i, &v)) != NULL; i++)

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from '../../apps/paths.js';
+import { pidFile, reloadStatusFile } from '../../apps/appliance/pidfile.js';
 
 export const BIN = join(repoRoot(), 'bin', 'manifold.js');
 
@@ -92,5 +93,8 @@ export async function cleanupAppliances(names: string[]): Promise<void> {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   for (const name of names) {
     if (existsSync(segmentPath(name))) rmSync(segmentPath(name), { force: true });
+    // left by an appliance killed with SIGKILL (manifold start removes them on any other exit)
+    rmSync(pidFile(name), { force: true });
+    rmSync(reloadStatusFile(name), { force: true });
   }
 }

@@ -5,6 +5,13 @@ import { expect } from 'chai';
 import koffi, { type TypeObject } from 'koffi';
 import { native } from '../../ffi/bindings.js';
 import * as S from '../../ffi/structs.js';
+import * as D from '../../ffi/diag.js';
+import * as ST from '../../ffi/stack.js';
+import * as P from '../../ffi/policies.js';
+
+// Every mirrored struct: the base ABI's, then each op family's.
+const ALL_STRUCTS: Record<string, TypeObject> = { ...S.STRUCTS, ...D.DIAG_STRUCTS, ...ST.STACK_STRUCTS,
+  ...P.POLICY_STRUCTS };
 
 const n = native();
 
@@ -66,10 +73,10 @@ describe('ABI layout: ffi/structs.ts against libmanifold_ctl', () => {
       c.push(s);
     }
     expect(c.length).to.be.greaterThan(0);
-    expect(Object.keys(S.STRUCTS).sort()).to.deep.equal(c.sort());
+    expect(Object.keys(ALL_STRUCTS).sort()).to.deep.equal(c.sort());
   });
 
-  for (const [name, type] of Object.entries(S.STRUCTS)) {
+  for (const [name, type] of Object.entries(ALL_STRUCTS)) {
     it(`struct ${name}: size, and every field's offset and size`, () => {
       expect(compareStruct(name, type)).to.deep.equal([]);
     });
@@ -106,6 +113,35 @@ describe('ABI layout: ffi/structs.ts against libmanifold_ctl', () => {
     expect(c.get('MF_OP_MAX')).to.equal(Object.keys(S.Op).length);
     c.delete('MF_OP_MAX');
     expect(new Map(Object.entries(S.Op).map(([k, v]) => [`MF_OP_${k}`, v]))).to.deep.equal(c);
+  });
+
+  it('enum mf_op_diag and the diagnostics constants', () => {
+    const c = cEnum('mf_op_diag');
+    const ts: Record<string, number> = {
+      MF_OP_DIAG_MAX: D.OP_DIAG_MAX,
+      MF_XSTAT_NAME_LEN: D.XSTAT_NAME_LEN,
+      MF_CAPTURE_BUF_SIZE: D.CAPTURE_BUF_SIZE,
+      MF_CAPTURE_SNAPLEN_MAX: D.CAPTURE_SNAPLEN_MAX,
+      MF_CAPTURE_COUNT_MAX: D.CAPTURE_COUNT_MAX,
+    };
+    for (const [k, v] of Object.entries(D.DiagOp)) ts[`MF_OP_${k}`] = v;
+    for (const [k, v] of Object.entries(D.FwdRun)) ts[`MF_FWD_RUN_${k}`] = v;
+    for (const [k, v] of Object.entries(D.CaptureState)) ts[`MF_CAPTURE_${k}`] = v;
+    expect(new Map(Object.entries(ts))).to.deep.equal(c);
+    expect(D.DiagOp.XSTATS).to.equal(D.OP_DIAG_FIRST);
+  });
+
+  it('enum mf_op_stack and the stack constants', () => {
+    const ts: Record<string, number> = {
+      MF_OP_STACK_LAST: ST.OP_STACK_LAST,
+      MF_STACK_MAX_ADDRS: ST.STACK_MAX_ADDRS,
+      MF_UDP_MAX_SOCKETS: ST.UDP_MAX_SOCKETS,
+      MF_UDP_MAX_PAYLOAD: ST.UDP_MAX_PAYLOAD,
+    };
+    for (const [k, v] of Object.entries(ST.StackOp)) ts[`MF_OP_${k}`] = v;
+    for (const [k, v] of Object.entries(ST.NeighState)) ts[`MF_NEIGH_${k.toUpperCase()}`] = v;
+    expect(new Map(Object.entries(ts))).to.deep.equal(cEnum('mf_op_stack'));
+    expect(ST.StackOp.ADDR_ADD).to.equal(ST.OP_STACK_FIRST);
   });
 
   it('enum mf_fwd_mode', () => {

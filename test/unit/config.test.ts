@@ -71,9 +71,10 @@ describe('appliance configuration', () => {
       .to.match(/^ports\[0\]\.peerIp: needs "netns"/);
   });
 
-  it('says so when policies are given to a core without a policy engine', () => {
+  it('checks each policy with the policy validator, naming policies[i] and the field', () => {
     expect(problemsOf({ ports: [{ name: 'p0', dev: 'net_null0' }], policies: [{}] })[0])
-      .to.match(/^policies: /);
+      .to.match(/^policies\[0\]\.id: must be 1-31 characters/);
+    expect(problemsOf({ ports: [{ name: 'p0', dev: 'net_null0' }], policies: [{ id: 'd', actions: [{ type: 'drop' }] }] })).to.deep.equal([]);
   });
 
   it('turns JSON syntax errors into a ConfigError naming the file', () => {

@@ -1,8 +1,12 @@
 // Every command of `manifold`, in the order `manifold --help` lists them.
 import { demoCommand } from './demo.js';
+import { neighCommand } from './neigh.js';
+import { policyCommand } from './policy.js';
+import { reloadCommand } from './reload.js';
+import { shellCommand } from './shell.js';
 import { startCommand } from './start.js';
 import { statsCommand } from './stats.js';
 import { statusCommand } from './status.js';
 import { stopCommand } from './stop.js';
 
-export const commands = [startCommand, statusCommand, statsCommand, stopCommand, demoCommand] as const;
+export const commands = [startCommand, statusCommand, statsCommand, policyCommand, neighCommand, shellCommand, reloadCommand, stopCommand, demoCommand] as const;

@@ -1,0 +1,137 @@
+// `manifold reload` (and SIGHUP to `manifold start`): the configuration is data, and a new one
+// is applied as a diff against the running one, in the manner of Snabb's app network:
+//
+//   old config ─┐                 ┌─ forward changes ──> FWD_SET per changed port (one atomic
+//               ├─ diffConfig() ──┤                      word each: the other ports never notice)
+//   new config ─┘                 ├─ policy changes ───> applyPolicyDiff()
+//                                 └─ needs a restart ──> refused, nothing applied
+//
+// What needs a restart of the core (ports added, removed or changed, lcores, memory, ...) is
+// refused as a whole with a message naming every such field: a reload is all or nothing.
+import type { Policy } from '../policy/index.js';
+import type { Manifold } from '../../ffi/index.js';
+import type { ApplianceConfig, ForwardMode, PortConfig } from './config.js';
+
+/** A port's forwarding as the core runs it. */
+export interface EffectiveForward {
+  port: number;
+  name: string;
+  mode: ForwardMode;
+  /** egress port index */
+  peer: number;
+  /** next-hop MAC for the mac mode */
+  peerMac: string;
+}
+
+export interface ConfigDiff {
+  /** changes a running core cannot take: each names the field, old and new value */
+  refused: string[];
+  /** ports whose forwarding changes */
+  forward: EffectiveForward[];
+  /** true when the policy lists differ */
+  policiesChanged: boolean;
+}
+
+/** The core's default pairing (core/args.c default_topology): 0<->1, 2<->3, a last odd port to
+ * itself. */
+function defaultPeer(i: number, n: number): number {
+  return i % 2 === 0 ? (i + 1 < n ? i + 1 : i) : i - 1;
+}
+
+/** testpmd's default next-hop MAC: 02:00:00:00:00:<peer index>. */
+function defaultMac(peer: number): string {
+  return `02:00:00:00:00:${(peer & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+export function effectiveForward(cfg: ApplianceConfig): EffectiveForward[] {
+  const names = cfg.ports.map((p) => p.name);
+  return cfg.ports.map((p, i) => {
+    const peer = p.peer !== undefined ? names.indexOf(p.peer) : defaultPeer(i, cfg.ports.length);
+    return { port: i, name: p.name, mode: p.forward ?? cfg.forward ?? 'io', peer, peerMac: (p.peerMac ?? defaultMac(peer)).toLowerCase() };
+  });
+}
+
+const RESTART_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'backoff', 'burst'] as const;
+const PORT_RESTART_KEYS = ['name', 'dev', 'ip', 'netns', 'peerIp'] as const;
+
+const show = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));
+
+function portRefusals(i: number, a: PortConfig, b: PortConfig): string[] {
+  return PORT_RESTART_KEYS.filter((k) => a[k] !== b[k])
+    .map((k) => `ports[${i}].${k}: ${show(a[k])} -> ${show(b[k])} needs a restart of the core (stop and start)`);
+}
+
+export function diffConfig(old: ApplianceConfig, next: ApplianceConfig): ConfigDiff {
+  const refused: string[] = [];
+  for (const k of RESTART_KEYS) {
+    if (JSON.stringify(old[k]) !== JSON.stringify(next[k])) refused.push(`${k}: ${show(old[k])} -> ${show(next[k])} needs a restart of the core (stop and start)`);
+  }
+  if (old.ports.length !== next.ports.length) {
+    refused.push(`ports: ${old.ports.length} -> ${next.ports.length} ports; adding or removing a port needs a restart of the core (stop and start)`);
+  } else {
+    old.ports.forEach((p, i) => refused.push(...portRefusals(i, p, next.ports[i]!)));
+  }
+  const forward: EffectiveForward[] = [];
+  if (refused.length === 0) {
+    const a = effectiveForward(old);
+    const b = effectiveForward(next);
+    b.forEach((f, i) => {
+      const o = a[i]!;
+      if (o.mode !== f.mode || o.peer !== f.peer || o.peerMac !== f.peerMac) forward.push(f);
+    });
+  }
+  const policiesChanged = JSON.stringify(old.policies ?? []) !== JSON.stringify(next.policies ?? []);
+  return { refused, forward, policiesChanged };
+}
+
+/** Applies the policy part of a reload: only the policies that changed are touched, so the
+ * traffic of the others is never disturbed. By id: gone -> removed, new -> added, changed ->
+ * updated in place (the core swaps it atomically; kept destinations keep their counters). All
+ * persistent, as at start. */
+export async function applyPolicyDiff(client: Manifold, old: readonly unknown[], next: readonly unknown[]): Promise<string[]> {
+  const byId = (list: readonly unknown[]): Map<string, Policy> =>
+    new Map((list as Policy[]).map((p) => [p.id, { ...p, lifetime: 'persistent' as const }]));
+  const before = byId(old);
+  const after = byId(next);
+  const applied: string[] = [];
+  for (const id of before.keys()) {
+    if (!after.has(id)) {
+      await client.policies.remove(id);
+      applied.push(`policy ${id}: removed`);
+    }
+  }
+  for (const [id, p] of after) {
+    const o = before.get(id);
+    if (o === undefined) {
+      await client.policies.add(p);
+      applied.push(`policy ${id}: added`);
+    } else if (JSON.stringify(o) !== JSON.stringify(p)) {
+      await client.policies.update(p);
+      applied.push(`policy ${id}: updated`);
+    }
+  }
+  return applied;
+}
+
+export interface ReloadResult {
+  /** one line per change applied, e.g. "p2: forward io -> drop" */
+  applied: string[];
+}
+
+/** Applies `next` over `old` on a running core; throws (with every reason) without changing
+ * anything when the diff holds something a running core cannot take. */
+export async function reloadConfig(client: Manifold, old: ApplianceConfig, next: ApplianceConfig): Promise<ReloadResult> {
+  const d = diffConfig(old, next);
+  if (d.refused.length > 0) throw new Error(`reload refused, nothing was changed:\n${d.refused.map((r) => `  - ${r}`).join('\n')}`);
+  const before = effectiveForward(old);
+  const applied: string[] = [];
+  // Policies first: a policy change that is refused stops the reload before any forward change.
+  if (d.policiesChanged) applied.push(...(await applyPolicyDiff(client, old.policies ?? [], next.policies ?? [])));
+  for (const f of d.forward) {
+    const o = before[f.port]!;
+    await client.setForward(f.port, f.mode, { peer: f.peer, peerMac: f.peerMac });
+    applied.push(`${f.name}: forward ${o.mode} -> ${f.mode}, peer ${old.ports[o.peer]?.name ?? o.peer} -> ${next.ports[f.peer]?.name ?? f.peer}` +
+      (o.peerMac !== f.peerMac ? `, next-hop ${o.peerMac} -> ${f.peerMac}` : ''));
+  }
+  return { applied };
+}

@@ -1,0 +1,3 @@
+// Policies: the JSON form (types.ts is the schema) and its validator.
+export * from './types.js';
+export * from './validate.js';

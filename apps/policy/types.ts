@@ -1,0 +1,130 @@
+// A policy in its canonical JSON form. This type is the schema: validatePolicy() checks a
+// parsed JSON value against it (validate.ts), docs/policies.md shows it with examples, and
+// ffi/policies.ts encodes it for the core.
+
+/** IP protocol by name, or its number (0..255). */
+export type Protocol = 'udp' | 'tcp' | 'icmp' | number;
+
+/** Which packets a policy takes. Every field is optional: absent means any. */
+export interface PolicyMatch {
+  /** Ingress port, by name ("p0") or index. */
+  inPort?: string | number;
+  /** IP protocol; a rewrite action (redirect, replicate) needs "udp". */
+  protocol?: Protocol;
+  /** Source address, "198.18.0.0/24" or one host "198.18.0.5". */
+  src?: string;
+  /** Source UDP/TCP port, 1..65535 (needs protocol udp or tcp). */
+  srcPort?: number;
+  /** Destination address, "198.18.0.1" or "198.18.0.0/16". */
+  dst?: string;
+  /** Destination UDP/TCP port, 1..65535. With dst a single host and a protocol, the policy
+   * is an exact service address and is found through a hash. */
+  dstPort?: number;
+}
+
+/** Where a rewritten packet or a copy goes. */
+export interface Destination {
+  /** Egress port, by name ("p1") or index. */
+  port: string | number;
+  /** Destination IPv4 address. */
+  ip: string;
+  /** Destination UDP port, 1..65535. */
+  udpPort: number;
+  /** Next-hop MAC "02:00:00:00:00:01"; absent: resolved by ARP (once the stack resolves
+   * next hops; until then the core requires it). */
+  mac?: string;
+  /** Source IPv4 address; absent: the egress port's address. */
+  srcIp?: string;
+  /** Source UDP port 1..65535; absent: the packet's own source port. */
+  srcPort?: number;
+}
+
+export interface RedirectAction {
+  type: 'redirect';
+  /** Rewrite the packet for this destination and send it there. Ends the chain. */
+  destination: Destination;
+}
+
+export interface ReplicateAction {
+  type: 'replicate';
+  /** One copy per destination (the payload is shared, not copied). May be empty at first;
+   * destinations are added and removed at run time. The packet goes on to the next action,
+   * or is consumed when replicate ends the chain. */
+  destinations: Destination[];
+}
+
+export interface DeliverAction {
+  /** To the application that owns the policy, as a socket would. Ends the chain. */
+  type: 'deliver';
+}
+
+export interface DropAction {
+  /** Count (reason "action") and free. Ends the chain. */
+  type: 'drop';
+}
+
+export type Action = RedirectAction | ReplicateAction | DeliverAction | DropAction;
+export type ActionType = Action['type'];
+
+/** persistent: until removed. client: removed when the client that added it detaches or
+ * dies (its process exits). */
+export type Lifetime = 'persistent' | 'client';
+
+export interface Policy {
+  /** 1..31 characters of A-Z a-z 0-9 _ . : - ; unique in the core. */
+  id: string;
+  /** Higher wins when several policies match a packet; equal: the older wins. Default 0. */
+  priority?: number;
+  /** Default: every IPv4 packet. */
+  match?: PolicyMatch;
+  /** 1..8 actions, run in order; redirect, deliver and drop end the chain. */
+  actions: Action[];
+  /** Default "persistent". */
+  lifetime?: Lifetime;
+}
+
+// ---- what the core reports ------------------------------------------------------------------
+
+export interface DestinationStats {
+  /** index of the action in the chain */
+  action: number;
+  port: number;
+  ip: string;
+  udpPort: number;
+  /** copies (or redirected packets) handed to the egress port's tx queue */
+  packets: number;
+  bytes: number;
+  dropped: { nombuf: number; txFull: number };
+}
+
+export interface PolicyStats {
+  id: string;
+  matched: { packets: number; bytes: number };
+  sent: { packets: number; bytes: number };
+  /** drops by reason (names from the core's list) */
+  dropped: Record<string, number>;
+  destinations: DestinationStats[];
+}
+
+export interface PolicySummary {
+  id: string;
+  priority: number;
+  lifetime: Lifetime;
+  actions: number;
+  destinations: number;
+  /** client slot that owns it (lifetime client), or null */
+  owner: number | null;
+  matched: { packets: number; bytes: number };
+}
+
+/** Actions the core knows, in the order of enum mf_action_type (1..). */
+export const ACTION_TYPES: readonly ActionType[] = ['redirect', 'replicate', 'deliver', 'drop'];
+/** Actions that end the chain. */
+export const TERMINAL_ACTIONS: readonly ActionType[] = ['redirect', 'deliver', 'drop'];
+export const PROTOCOLS: Readonly<Record<string, number>> = { udp: 17, tcp: 6, icmp: 1 };
+export const MAX_ACTIONS = 8;
+/** Hard bound of destinations in one policy (the core's limit is configurable up to it). */
+export const MAX_DESTINATIONS = 4096;
+/** Drop reasons in the order of the core's MF_POLICY_DROPS list. */
+export const DROP_REASONS = ['action', 'nombuf', 'tx_full', 'not_udp', 'fragment',
+  'no_next_hop', 'no_deliver', 'end_of_chain'] as const;

@@ -1,0 +1,21 @@
+// Every shell command, in the order `help` lists them. A family adds a file of its own here
+// once its client calls exist in ffi/ (still to come: `policy create ...` in policy.ts and
+// `trace <n>`, with the policy engine's grammar and trace op).
+import type { ShellCommand } from '../session.js';
+import { captureCommands } from './capture.js';
+import { fwdCommands } from './fwd.js';
+import { lcoreCommands } from './lcores.js';
+import { neighCommands } from './neigh.js';
+import { policyCommands } from './policy.js';
+import { portCommands } from './port.js';
+import { sessionCommands } from './session.js';
+
+export const COMMANDS: readonly ShellCommand[] = [
+  ...portCommands,
+  ...fwdCommands,
+  ...lcoreCommands,
+  ...neighCommands,
+  ...policyCommands,
+  ...captureCommands,
+  ...sessionCommands,
+];

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Engine life cycle on the control lcore: init (RCU variable with one reader per worker,
+ * per-lcore counters and staging, the copies' mempools), the per-pass poll (reclaim what the
+ * grace period freed, retry a publish that failed), and the end of a client's policies.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "pol_internal.h"
+
+#define MF_POL_HDR_MBUFS 16383u   /* header mbufs of copies (2^n - 1 suits the mempool) */
+#define MF_POL_CLONE_MBUFS 16383u /* indirect mbufs of payload clones */
+#define MF_POL_MBUF_CACHE 256u
+#define MF_POL_HDR_ROOM 128u      /* eth + ip with options + udp, rounded up */
+
+struct mf_pol *mf_pol_staging[MF_MAX_CLIENTS];
+
+int
+mf_policy_init(struct mf_core *core, char *err, size_t errlen)
+{
+	unsigned int j, n = core->n_workers;
+	size_t sz;
+	int socket = (int)rte_socket_id();
+
+	mf_pol.max_policies = MF_POLICY_DEF_MAX;
+	mf_pol.max_dests = MF_POLICY_DEF_MAX_DESTS;
+	if (n == 0)
+		return 0; /* no worker, no packets: the ops still answer, nothing is published */
+	mf_pol.n_lcores = n;
+	sz = rte_rcu_qsbr_get_memsize(n);
+	mf_pol_qsv = rte_zmalloc_socket("mf_pol_rcu", sz, RTE_CACHE_LINE_SIZE, socket);
+	mf_pol.lcore = rte_zmalloc_socket("mf_pol_lcore", n * sizeof(mf_pol.lcore[0]),
+					  RTE_CACHE_LINE_SIZE, socket);
+	mf_pol.dslot_refs = calloc(MF_POL_DEST_SLOTS, sizeof(mf_pol.dslot_refs[0]));
+	if (mf_pol_qsv == NULL || mf_pol.lcore == NULL || mf_pol.dslot_refs == NULL)
+		goto nomem;
+	if (rte_rcu_qsbr_init(mf_pol_qsv, n) != 0)
+		goto nomem;
+	for (j = 0; j < n; j++) {
+		struct mf_pol_lcore *lc = &mf_pol.lcore[j];
+
+		lc->pcnt = rte_zmalloc_socket("mf_pol_pcnt", MF_POLICY_CAP * sizeof(*lc->pcnt),
+					      RTE_CACHE_LINE_SIZE, socket);
+		lc->dcnt = rte_zmalloc_socket("mf_pol_dcnt", MF_POL_DEST_SLOTS * sizeof(*lc->dcnt),
+					      RTE_CACHE_LINE_SIZE, socket);
+		if (lc->pcnt == NULL || lc->dcnt == NULL)
+			goto nomem;
+		mf_pol_lcore_idx[core->worker[j]->lcore_id] = (uint16_t)j;
+		rte_rcu_qsbr_thread_register(mf_pol_qsv, j);
+		rte_rcu_qsbr_thread_online(mf_pol_qsv, j);
+	}
+	mf_pol.hdr_pool = rte_pktmbuf_pool_create("mf_pol_hdr", MF_POL_HDR_MBUFS,
+						  MF_POL_MBUF_CACHE, 0,
+						  RTE_PKTMBUF_HEADROOM + MF_POL_HDR_ROOM, socket);
+	mf_pol.clone_pool = rte_pktmbuf_pool_create("mf_pol_clone", MF_POL_CLONE_MBUFS,
+						    MF_POL_MBUF_CACHE, 0, 0, socket);
+	if (mf_pol.hdr_pool == NULL || mf_pol.clone_pool == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(err, errlen, "policy engine: cannot allocate its counters, RCU state or copy "
+		 "mempools (%s); give the core more memory (--mem)", rte_strerror(rte_errno));
+	return -ENOMEM;
+}
+
+void
+mf_policy_poll(struct mf_core *core __rte_unused)
+{
+	if (mf_pol_qsv == NULL)
+		return;
+	if (mf_pol.retired_head != NULL)
+		mf_pol_reclaim();
+	if (mf_pol.dirty)
+		mf_pol_publish(); /* a publish that failed for memory: try again */
+}
+
+void
+mf_policy_client_gone(struct mf_core *core __rte_unused, unsigned int client)
+{
+	uint32_t i = mf_pol.n_store, removed = 0;
+
+	if (client < MF_MAX_CLIENTS && mf_pol_staging[client] != NULL) {
+		mf_pol_put(mf_pol_staging[client]);
+		mf_pol_staging[client] = NULL;
+	}
+	while (i-- > 0) {
+		if (mf_pol.store[i]->owner == client) {
+			printf("manifold-core: policy '%s' removed with its client %u\n",
+			       mf_pol.store[i]->wire.id, client);
+			mf_pol_store_del(i);
+			removed++;
+		}
+	}
+	if (removed != 0)
+		mf_pol_publish();
+	fflush(stdout);
+}

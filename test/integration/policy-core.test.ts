@@ -1,0 +1,290 @@
+// The policy engine against the real core with an endless stream of one UDP datagram (net_pcap
+// replaying a capture, infinite_rx) and copies sent into net_null: what the core itself
+// answers (field-naming reasons, limits, staged large policies, client lifetime) and that
+// tables replaced under traffic never show a packet half a policy.
+import { expect } from 'chai';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Manifold, RequestRejectedError, type Destination, type Policy } from '../../ffi/index.js';
+import { PolicyOp, encodePolicy } from '../../ffi/policies.js';
+import { cleanupAppliances, manifold, startAppliance, uniqueName } from '../support/cli.js';
+
+const NAME = uniqueName('pc');
+const PCAP = join(tmpdir(), `mf-policy-core-${process.pid}.pcap`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function cksum(b: Buffer, init = 0): number {
+  let s = init;
+  for (let i = 0; i + 1 < b.length; i += 2) s += b.readUInt16BE(i);
+  if (b.length & 1) s += b[b.length - 1]! << 8;
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+/** One Ethernet/IPv4/UDP frame 198.18.30.2:4000 -> 198.18.30.1:dport with `len` bytes of payload. */
+export function udpFrame(dport: number, len: number): Buffer {
+  const payload = Buffer.alloc(len, 0xab);
+  const udp = Buffer.alloc(8);
+  udp.writeUInt16BE(4000, 0);
+  udp.writeUInt16BE(dport, 2);
+  udp.writeUInt16BE(8 + len, 4);
+  const ip = Buffer.from([0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0, 198, 18, 30, 2, 198, 18, 30, 1]);
+  ip.writeUInt16BE(20 + 8 + len, 2);
+  ip.writeUInt16BE(~cksum(ip) & 0xffff, 10);
+  const pseudo = Buffer.concat([ip.subarray(12, 20), Buffer.from([0, 17]), udp.subarray(4, 6)]);
+  const c = ~cksum(Buffer.concat([udp, payload]), cksum(pseudo)) & 0xffff;
+  udp.writeUInt16BE(c === 0 ? 0xffff : c, 6);
+  const eth = Buffer.from([2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 8, 0]);
+  return Buffer.concat([eth, ip, udp, payload]);
+}
+
+function pcapFile(frames: Buffer[]): Buffer {
+  const hdr = Buffer.alloc(24);
+  hdr.writeUInt32LE(0xa1b2c3d4, 0);
+  hdr.writeUInt16LE(2, 4);
+  hdr.writeUInt16LE(4, 6);
+  hdr.writeUInt32LE(65535, 16);
+  hdr.writeUInt32LE(1, 20);
+  const recs = frames.map((f) => {
+    const r = Buffer.alloc(16);
+    r.writeUInt32LE(f.length, 8);
+    r.writeUInt32LE(f.length, 12);
+    return Buffer.concat([r, f]);
+  });
+  return Buffer.concat([hdr, ...recs]);
+}
+
+const dest = (i: number): Destination => ({ port: 'out', ip: `198.18.${40 + (i >> 8)}.${(i & 255) || 1}`, udpPort: 7000 + (i % 7), mac: '02:00:00:00:00:09', srcIp: '198.18.31.1' });
+const svc = (id: string, dstPort: number, destinations: Destination[], lifetime: Policy['lifetime'] = 'persistent'): Policy => ({
+  id, lifetime, match: { protocol: 'udp', dst: '198.18.30.1', dstPort }, actions: [{ type: 'replicate', destinations }],
+});
+
+async function rejected(p: Promise<unknown>): Promise<RequestRejectedError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RequestRejectedError) return e;
+    throw e;
+  }
+  throw new Error('the core accepted it');
+}
+
+describe('policy engine in the core (net_pcap stream -> net_null)', function () {
+  this.timeout(120_000);
+  let mf: Manifold;
+
+  before(async () => {
+    // Datagrams to port 5000 (first) and 5999 (never matched), endlessly.
+    writeFileSync(PCAP, pcapFile([udpFrame(5000, 200), udpFrame(5999, 60)]));
+    await startAppliance({
+      name: NAME, lcores: 1, hugepages: 'off', forward: 'drop',
+      ports: [
+        { name: 'in', dev: `net_pcap0,rx_pcap=${PCAP},infinite_rx=1` },
+        { name: 'out', dev: 'net_null0' },
+      ],
+    });
+    mf = Manifold.attach(NAME);
+  });
+
+  after(async () => {
+    mf?.close();
+    await cleanupAppliances([NAME]);
+    rmSync(PCAP, { force: true });
+  });
+
+  it('the core names the field that is wrong, even when the client skipped validation', async () => {
+    const ports = [{ name: 'in', id: 0 }, { name: 'out', id: 1 }];
+    const enc = encodePolicy(svc('raw', 5000, [dest(0), dest(1), { ...dest(2), port: 1 }]), ports);
+    enc.first.writeUInt16LE(7, 128 + 2 * 24 + 8); // destinations[2].port := 7
+    let e = await rejected(mf.request(PolicyOp.POLICY_ADD, undefined, enc.first));
+    expect(e.reason).to.equal('actions[0].destinations[2].port: port 7 does not exist; ports are 0..1');
+    enc.first.writeUInt16LE(1, 128 + 2 * 24 + 8);
+    enc.first.writeUInt8(9, 64); // actions[0].type := 9
+    e = await rejected(mf.request(PolicyOp.POLICY_ADD, undefined, enc.first));
+    expect(e.reason).to.match(/^actions\[0\]\.type: 9 is not an action; actions are 1 \(redirect\), 2 \(replicate\), 3 \(deliver\), 4 \(drop\)/);
+    e = await rejected(mf.request(PolicyOp.POLICY_ADD, undefined, enc.first.subarray(0, 100)));
+    expect(e.reason).to.match(/^input is 100 bytes; a policy is a 128-byte struct mf_policy_wire/);
+    e = await rejected(mf.policies.add({ id: 'nosrc', match: { protocol: 'udp' }, actions: [{ type: 'redirect', destination: { port: 'out', ip: '198.18.9.9', udpPort: 9 } }] }));
+    expect(e.reason).to.equal('actions[0].destination.srcIp: port 1 has no address; give srcIp or an address for the port');
+    e = await rejected(mf.policies.add({ id: 'dl', actions: [{ type: 'deliver' }] }));
+    expect(e.reason).to.match(/^actions\[0\]\.type: deliver needs the stack's UDP sockets/);
+    e = await rejected(mf.policies.remove('nothing'));
+    expect(e.reason).to.match(/^id: no policy 'nothing'/);
+    expect(await mf.policies.list()).to.deep.equal([]);
+  });
+
+  it('limits: a clear error past them, and they can be raised', async () => {
+    await mf.policies.limits({ maxPolicies: 2, maxDestinations: 3 });
+    await mf.policies.add(svc('l1', 6001, [dest(0)]));
+    await mf.policies.add(svc('l2', 6002, []));
+    let e = await rejected(mf.policies.add(svc('l3', 6003, [])));
+    expect(e.reason).to.match(/^2 policies is the limit; remove one or raise the limit/);
+    e = await rejected(mf.policies.addDestinations('l2', [dest(1), dest(2), dest(3), dest(4)]));
+    expect(e.reason).to.match(/^destinations: 0 \+ 4 is more than the limit of 3 per policy/);
+    e = await rejected(mf.policies.add(svc('l1', 6001, [])));
+    expect(e.reason).to.match(/^id: policy 'l1' exists; update replaces it/);
+    await mf.policies.remove('l1');
+    await mf.policies.remove('l2');
+    const l = await mf.policies.limits({ maxPolicies: 1024, maxDestinations: 1024 });
+    expect(l).to.deep.equal({ maxPolicies: 1024, maxDestinations: 1024, policies: 0 });
+  });
+
+  it('replicates to 1024 destinations (a staged policy), every copy counted per destination', async () => {
+    const dests = Array.from({ length: 1024 }, (_, i) => dest(i));
+    await mf.policies.add(svc('wide', 5000, dests));
+    expect((await mf.policies.get('wide')).actions).to.deep.equal([{ type: 'replicate', destinations: dests }]);
+    await sleep(300);
+    // Freeze the counters: the update moves the match off the stream, keeping counters.
+    await mf.policies.update(svc('wide', 5001, dests));
+    await sleep(100);
+    const st = await mf.policies.stats('wide');
+    expect(st.destinations).to.have.length(1024);
+    expect(st.matched.packets).to.be.greaterThan(0);
+    const perDest = st.destinations.map((d) => d.packets + d.dropped.nombuf + d.dropped.txFull);
+    expect(new Set(perDest).size, 'every destination saw every matched packet').to.equal(1);
+    expect(perDest[0]).to.equal(st.matched.packets);
+    expect(st.sent.packets + st.dropped.nombuf + st.dropped.tx_full).to.equal(1024 * st.matched.packets);
+    await mf.policies.remove('wide');
+  });
+
+  it('tables replaced under traffic: no packet ever sees half a policy', async () => {
+    const A = [dest(1), dest(2)];
+    const B = [dest(3), dest(4)];
+    await mf.policies.add(svc('flip', 5000, A));
+    const t0 = Date.now();
+    let updates = 0;
+    while (Date.now() - t0 < 1500) {
+      await mf.policies.update(svc('flip', 5000, updates % 2 ? A : B));
+      updates++;
+    }
+    await mf.policies.update(svc('flip', 5001, A)); // off the stream: counters freeze
+    await sleep(100);
+    const st = await mf.policies.stats('flip');
+    expect(updates).to.be.greaterThan(20);
+    expect(st.matched.packets).to.be.greaterThan(0);
+    // Every version had exactly two destinations: one copy short or over would show here.
+    expect(st.sent.packets + st.dropped.nombuf + st.dropped.tx_full).to.equal(2 * st.matched.packets);
+    await mf.policies.remove('flip');
+  });
+
+  it('destinations added in one request start together, and the others lose nothing', async () => {
+    const A = [dest(1), dest(2)];
+    const more = [dest(10), dest(11), dest(12), dest(13)];
+    await mf.policies.add(svc('grow', 5000, A));
+    await sleep(200);
+    await mf.policies.addDestinations('grow', more);
+    await sleep(200);
+    await mf.policies.update(svc('grow', 5001, [...A, ...more])); // freeze, counters kept
+    await sleep(100);
+    const st = await mf.policies.stats('grow');
+    const total = (d: { packets: number; dropped: { nombuf: number; txFull: number } }): number => d.packets + d.dropped.nombuf + d.dropped.txFull;
+    const [a1, a2, ...m] = st.destinations.map(total);
+    expect(a1).to.equal(st.matched.packets);
+    expect(a2).to.equal(st.matched.packets);
+    expect(m[0]).to.be.greaterThan(0).and.lessThan(a1!);
+    expect(new Set(m).size, `the four added at once: ${m.join(', ')}`).to.equal(1);
+    await mf.policies.remove('grow');
+  });
+
+  it('priority decides between policies on one service, exact or wildcard; removal hands over', async () => {
+    const matched = async (id: string): Promise<number> => (await mf.policies.stats(id)).matched.packets;
+    await mf.policies.add({ ...svc('low', 5000, [dest(1)]), priority: 1 });
+    await mf.policies.add({ ...svc('high', 5000, [dest(2)]), priority: 5 });
+    await sleep(100);
+    const l = await matched('low'); // low had the stream until high came
+    await sleep(200);
+    expect(await matched('low')).to.equal(l);
+    expect(await matched('high')).to.be.greaterThan(0);
+    // A wildcard (any UDP to the /24) above both takes over; the exact ones stop.
+    await mf.policies.add({ id: 'wild', priority: 10, match: { protocol: 'udp', dst: '198.18.30.0/24' }, actions: [{ type: 'drop' }] });
+    await sleep(100);
+    const h = await matched('high');
+    await sleep(200);
+    expect(await matched('high')).to.equal(h);
+    const w = await mf.policies.stats('wild');
+    expect(w.matched.packets).to.be.greaterThan(0);
+    expect(w.dropped.action).to.equal(w.matched.packets); // the 5999 datagrams too: the /24 takes all
+    await mf.policies.remove('wild');
+    await mf.policies.remove('high');
+    await sleep(200);
+    expect(await matched('low')).to.be.greaterThan(l);
+    await mf.policies.remove('low');
+  });
+
+  it('a client-scoped policy goes when its client detaches; a persistent one stays', async () => {
+    const other = Manifold.attach(NAME);
+    await other.policies.add(svc('mine', 6100, [], 'client'));
+    await other.policies.add(svc('kept', 6101, [], 'persistent'));
+    expect((await mf.policies.list()).map((p) => [p.id, p.lifetime, p.owner === other.clientIndex])).to.deep.equal([
+      ['mine', 'client', true], ['kept', 'persistent', false],
+    ]);
+    other.close();
+    const t0 = Date.now();
+    while ((await mf.policies.list()).length !== 1 && Date.now() - t0 < 3000) await sleep(20);
+    expect((await mf.policies.list()).map((p) => p.id)).to.deep.equal(['kept']);
+    await mf.policies.remove('kept');
+  });
+});
+
+describe('manifold policy (CLI against the core)', function () {
+  this.timeout(60_000);
+  const CLI_NAME = uniqueName('pcli');
+  const dir = join(tmpdir(), `mf-policy-cli-${process.pid}`);
+
+  before(async () => {
+    mkdirSync(dir, { recursive: true });
+    await startAppliance({
+      name: CLI_NAME, lcores: 1, hugepages: 'off', forward: 'drop',
+      ports: [{ name: 'in', dev: 'net_null0' }, { name: 'out', dev: 'net_null1' }],
+      policies: [{ id: 'from-config', lifetime: 'client', match: { inPort: 'in' }, actions: [{ type: 'drop' }] }],
+    });
+  });
+
+  it('the policies of the appliance configuration are installed at start, persistent', () => {
+    const r = manifold(['policy', 'list', '--json', '--name', CLI_NAME]);
+    const list = JSON.parse(r.stdout) as { id: string; lifetime: string }[];
+    expect(list.map((p) => [p.id, p.lifetime])).to.deep.equal([['from-config', 'persistent']]);
+    // net_null's endless empty frames are not IPv4: the policy matches none of them.
+    expect(manifold(['policy', 'del', 'from-config', '--name', CLI_NAME]).code).to.equal(0);
+  });
+
+  after(async () => {
+    await cleanupAppliances([CLI_NAME]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('add, list, show, update, del; a bad file is refused with the field named', () => {
+    const file = join(dir, 'p.json');
+    const p = svc('cli-fan', 5000, [dest(1), dest(2)], 'client');
+    writeFileSync(file, JSON.stringify(p));
+    let r = manifold(['policy', 'add', file, '--name', CLI_NAME]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('added cli-fan\n');
+    r = manifold(['policy', 'list', '--json', '--name', CLI_NAME]);
+    const list = JSON.parse(r.stdout) as { id: string; lifetime: string; destinations: number }[];
+    // The CLI detached at once: the policy is persistent, or it would be gone already.
+    expect(list).to.have.length(1);
+    expect(list[0]).to.deep.include({ id: 'cli-fan', lifetime: 'persistent', destinations: 2 });
+    r = manifold(['policy', 'show', 'cli-fan', '--json', '--name', CLI_NAME]);
+    const shown = JSON.parse(r.stdout) as { policy: Policy; stats: { destinations: unknown[] } };
+    expect(shown.policy.actions).to.deep.equal(p.actions);
+    expect(shown.stats.destinations).to.have.length(2);
+    writeFileSync(file, JSON.stringify({ ...p, priority: 7 }));
+    r = manifold(['policy', 'update', file, '--name', CLI_NAME]);
+    expect(r.code, r.stderr).to.equal(0);
+    r = manifold(['policy', 'show', 'cli-fan', '--name', CLI_NAME]);
+    expect(r.stdout).to.match(/"priority": 7/);
+    writeFileSync(file, JSON.stringify({ ...p, id: 'other', actions: [{ type: 'replicate', destinations: [{ ...dest(1), port: 'nope' }] }] }));
+    r = manifold(['policy', 'add', file, '--name', CLI_NAME]);
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.match(/actions\[0\]\.destinations\[0\]\.port: no port is named "nope"; ports are in, out/);
+    r = manifold(['policy', 'del', 'cli-fan', '--name', CLI_NAME]);
+    expect(r.stdout).to.equal('removed cli-fan\n');
+    r = manifold(['policy', 'list', '--name', CLI_NAME]);
+    expect(r.stdout).to.equal('no policies\n');
+    r = manifold(['policy', 'del', 'cli-fan', '--name', CLI_NAME]);
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.match(/no policy 'cli-fan'/);
+  });
+});
