@@ -126,6 +126,30 @@ run_chain(struct mf_pol_ctx *c, const struct mf_pol *p, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 }
 
+static inline bool
+key_eq(const struct mf_pol_key *a, const struct mf_pol_key *b)
+{
+	return a->ip == b->ip && a->port == b->port && a->proto == b->proto;
+}
+
+/* Traffic for a service comes in runs (a stream, a fan-out source): look up each run's key
+ * once. uniq[i] is the index, among the keys looked up, of packet i's key. */
+static inline void
+lookup_runs(const struct mf_pol_table *t, const struct mf_pol_key *key, const void **kp,
+	    uint16_t n, uint8_t *uniq, uint64_t *hits, void **data)
+{
+	uint16_t i, u = 0;
+
+	kp[0] = &key[0];
+	uniq[0] = 0;
+	for (i = 1; i < n; i++) {
+		if (!key_eq(&key[i], kp[u]))
+			kp[++u] = &key[i];
+		uniq[i] = (uint8_t)u;
+	}
+	rte_hash_lookup_bulk_data(t->hash, kp, (uint32_t)u + 1, hits, data);
+}
+
 uint16_t
 mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint16_t port,
 			 struct rte_mbuf **pkts, uint16_t nb)
@@ -139,6 +163,7 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 	struct mf_pol_key key[MF_POL_LOOKUP_MAX];
 	const void *kp[MF_POL_LOOKUP_MAX];
 	void *data[MF_POL_LOOKUP_MAX];
+	uint8_t uniq[MF_POL_LOOKUP_MAX];
 	uint16_t base, i, n, keep = 0;
 	uint64_t hits;
 
@@ -150,15 +175,14 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 			if (i + MF_POL_PREFETCH < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + MF_POL_PREFETCH], void *));
 			parse(pkts[base + i], &pk[i], &key[i]);
-			kp[i] = &key[i];
 		}
 		hits = 0;
 		if (t->hash != NULL)
-			rte_hash_lookup_bulk_data(t->hash, kp, n, &hits, data);
+			lookup_runs(t, key, kp, n, uniq, &hits, data);
 		for (i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[base + i];
 			const struct mf_pol_bucket *b =
-				(hits >> i) & 1 ? &t->buckets[(uintptr_t)data[i]] : NULL;
+				t->hash != NULL && ((hits >> uniq[i]) & 1) ? &t->buckets[(uintptr_t)data[uniq[i]]] : NULL;
 			const struct mf_pol *p = classify_one(t, b, &pk[i], port);
 
 			if (p == NULL)
