@@ -2,7 +2,9 @@
 // new table built, published with one atomic store, the old one freed after an RCU grace
 // period), and the redirect rate while 10,000 updates per second are applied to the very
 // policy that redirects the stream, against the same rate with no updates (the anchor).
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import type { Manifold } from '../../ffi/index.js';
 import { withCore } from '../core.js';
 import { sleep, type BenchEntry, type Measurement } from '../harness.js';
@@ -10,7 +12,7 @@ import { coreConfig, redirect, streamPcap } from './policy-common.js';
 
 const WARMUP_MS = 1000;
 const TARGET_UPDATES = 10_000;
-const DEPTH = 32; // updates in flight at once
+const DEPTH = 256; // updates in flight at once (the ring holds 64; the rest queue in the client)
 
 async function txRate(m: Manifold, seconds: number, during?: () => Promise<number>): Promise<{ pps: number; updates: number }> {
   await m.clearStats('all');
@@ -57,6 +59,9 @@ export const policyUpdates: BenchEntry = {
     try {
       return await withCore(ctx, coreConfig(`bench-pup-${process.pid % 100000}`, pcap), async (m) => {
         await m.policies.add(redirect('upd'));
+        // The application shares the control lcore's CPU (0), as it would in a deployment;
+        // left free, the scheduler puts it on the worker's CPU and measures that instead.
+        spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]);
         await sleep(WARMUP_MS);
         const idle = await txRate(m, ctx.seconds);
         ctx.log(`redirect, no updates: ${(idle.pps / 1e6).toFixed(2)} Mpps`);
@@ -64,6 +69,7 @@ export const policyUpdates: BenchEntry = {
         ctx.log(`updates, as fast as they go: ${max.updates.toFixed(0)}/s (redirect meanwhile ${(max.pps / 1e6).toFixed(2)} Mpps)`);
         const busy = await txRate(m, ctx.seconds, () => paced(m, ctx.seconds, TARGET_UPDATES));
         ctx.log(`redirect while ${busy.updates.toFixed(0)} updates/s: ${(busy.pps / 1e6).toFixed(2)} Mpps`);
+        spawnSync('taskset', ['-a', '-p', '-c', `0-${Math.max(0, cpus().length - 1)}`, String(process.pid)]);
         const st = await m.policies.stats('upd');
         return [{
           metric: 'policy updates applied per second from TypeScript', unit: 'updates/s', better: 'higher',
@@ -73,7 +79,7 @@ export const policyUpdates: BenchEntry = {
           metric: `redirect rate while ${TARGET_UPDATES} updates/s are applied`, unit: 'packets/s', better: 'higher',
           ours: busy.pps, anchor: idle.pps, anchorName: 'the same, no updates', targetRatio: 0.95,
           notes: `updates achieved: ${busy.updates.toFixed(0)}/s; policy matched ${st.matched.packets} in all; ` +
-            'control lcore 0 shares its CPU with the TypeScript process',
+            'the TypeScript process is pinned to CPU 0 with the control lcore; the worker has CPU 1',
         }];
       });
     } finally {
