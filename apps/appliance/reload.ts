@@ -80,37 +80,65 @@ export function diffConfig(old: ApplianceConfig, next: ApplianceConfig): ConfigD
       if (o.mode !== f.mode || o.peer !== f.peer || o.peerMac !== f.peerMac) forward.push(f);
     });
   }
-  const policiesChanged = JSON.stringify(old.policies ?? []) !== JSON.stringify(next.policies ?? []);
+  const policySet = (l: readonly unknown[] | undefined): string => JSON.stringify((l ?? []).map((p) => canonical(p as Policy)).sort());
+  const policiesChanged = policySet(old.policies) !== policySet(next.policies);
   return { refused, forward, policiesChanged };
+}
+
+/** A policy's JSON with defaults filled in and keys sorted: two configurations that say the
+ * same policy in other words (key order, "priority": 0 or none) compare equal. */
+function canonical(p: Policy): string {
+  const sorted = (v: unknown): unknown => (Array.isArray(v) ? v.map(sorted)
+    : typeof v === 'object' && v !== null ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+      : v);
+  return JSON.stringify(sorted({ ...p, priority: p.priority ?? 0, match: p.match ?? {}, lifetime: 'persistent' }));
 }
 
 /** Applies the policy part of a reload: only the policies that changed are touched, so the
  * traffic of the others is never disturbed. By id: gone -> removed, new -> added, changed ->
  * updated in place (the core swaps it atomically; kept destinations keep their counters). All
- * persistent, as at start. */
+ * persistent, as at start. Removals go first, so a reload that trades one policy for another
+ * does not run into the core's limit. Returns one line per change.
+ *
+ * All or nothing, as the rest of a reload: when the core refuses one step (a port it does not
+ * have, a limit), the steps already taken are undone in reverse order and the error says so. */
 export async function applyPolicyDiff(client: Manifold, old: readonly unknown[], next: readonly unknown[]): Promise<string[]> {
   const byId = (list: readonly unknown[]): Map<string, Policy> =>
     new Map((list as Policy[]).map((p) => [p.id, { ...p, lifetime: 'persistent' as const }]));
   const before = byId(old);
   const after = byId(next);
-  const applied: string[] = [];
-  for (const id of before.keys()) {
+  const steps: { line: string; run: () => Promise<void>; undo: () => Promise<void> }[] = [];
+  for (const [id, o] of before) {
     if (!after.has(id)) {
-      await client.policies.remove(id);
-      applied.push(`policy ${id}: removed`);
+      steps.push({ line: `policy ${id}: removed`, run: () => client.policies.remove(id), undo: () => client.policies.add(o) });
     }
   }
   for (const [id, p] of after) {
     const o = before.get(id);
     if (o === undefined) {
-      await client.policies.add(p);
-      applied.push(`policy ${id}: added`);
-    } else if (JSON.stringify(o) !== JSON.stringify(p)) {
-      await client.policies.update(p);
-      applied.push(`policy ${id}: updated`);
+      steps.push({ line: `policy ${id}: added`, run: () => client.policies.add(p), undo: () => client.policies.remove(id) });
+    } else if (canonical(o) !== canonical(p)) {
+      steps.push({ line: `policy ${id}: updated`, run: () => client.policies.update(p), undo: () => client.policies.update(o) });
     }
   }
-  return applied;
+  const done: typeof steps = [];
+  for (const step of steps) {
+    try {
+      await step.run();
+    } catch (err) {
+      const why = (err as { reason?: string }).reason ?? (err as Error).message;
+      const undoErrors: string[] = [];
+      for (const d of done.reverse()) {
+        await d.undo().catch((e: unknown) => undoErrors.push(`  - undoing "${d.line}" failed too: ${(e as { reason?: string }).reason ?? (e as Error).message}`));
+      }
+      const at = step.line.replace(/: \w+$/, '');
+      if (undoErrors.length > 0) throw new Error(`reload failed at ${at}: ${why}; the policies are now partly changed:\n${undoErrors.join('\n')}`);
+      throw new Error(done.length === 0 ? `reload refused, nothing was changed: ${at}: ${why}`
+        : `reload refused, the ${done.length} change(s) before it undone (${done.map((d) => d.line).join('; ')}): ${at}: ${why}`);
+    }
+    done.push(step);
+  }
+  return done.map((s) => s.line);
 }
 
 export interface ReloadResult {

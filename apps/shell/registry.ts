@@ -12,7 +12,11 @@ export type Token =
   | { kind: 'choice'; name: string; choices: readonly string[]; optional?: boolean }
   | { kind: 'port'; name: string; all: boolean; optional?: boolean }
   | { kind: 'number'; name: string; min: number; max: number; integer: boolean; optional?: boolean }
-  | { kind: 'text'; name: string; optional?: boolean; rest?: boolean };
+  | { kind: 'text'; name: string; optional?: boolean; rest?: boolean; usage?: string; complete?: RestCompleter };
+
+/** Completion of a rest-of-line text with a grammar of its own (`policy create`): given the
+ * complete words of the line, the words that may come next. */
+export type RestCompleter = (words: readonly string[], ctx: ParseContext) => string[];
 
 export type ArgValue = string | number | 'all';
 export type Args = Record<string, ArgValue | undefined>;
@@ -38,8 +42,8 @@ export const port = (name = 'p', opts: { all?: boolean; optional?: boolean } = {
   ({ kind: 'port', name, all: opts.all ?? true, optional: opts.optional });
 export const num = (name: string, min: number, max: number, opts: { integer?: boolean; optional?: boolean } = {}): Token =>
   ({ kind: 'number', name, min, max, integer: opts.integer ?? true, optional: opts.optional });
-export const text = (name: string, opts: { optional?: boolean; rest?: boolean } = {}): Token =>
-  ({ kind: 'text', name, optional: opts.optional, rest: opts.rest });
+export const text = (name: string, opts: { optional?: boolean; rest?: boolean; usage?: string; complete?: RestCompleter } = {}): Token =>
+  ({ kind: 'text', name, optional: opts.optional, rest: opts.rest, usage: opts.usage, complete: opts.complete });
 
 function tokenUsage(t: Token): string {
   let s: string;
@@ -48,7 +52,7 @@ function tokenUsage(t: Token): string {
     case 'choice': s = t.choices.join('|'); break;
     case 'port': s = t.all ? 'all|<p>' : '<p>'; break;
     case 'number': s = `<${t.name}>`; break;
-    case 'text': s = t.rest ? `<${t.name}>...` : `<${t.name}>`; break;
+    case 'text': s = t.usage ?? (t.rest ? `<${t.name}>...` : `<${t.name}>`); break;
   }
   return t.optional ? `[${s}]` : s;
 }
@@ -194,6 +198,7 @@ export function complete<C>(registry: readonly Command<C>[], line: string, ctx: 
     let k = 0;
     for (; k < cmd.syntax.length && i < words.length; k++) {
       const t = cmd.syntax[k]!;
+      if (t.kind === 'text' && t.rest) break; // the rest of the line: its completer decides
       const m = matchToken(t, words[i]!, ctx);
       if (m === null || m.why !== undefined) {
         if ('optional' in t && t.optional) continue;
@@ -202,7 +207,13 @@ export function complete<C>(registry: readonly Command<C>[], line: string, ctx: 
       }
       i++;
     }
-    if (!ok || i < words.length) continue;
+    if (!ok) continue;
+    const rest = cmd.syntax[k];
+    if (rest?.kind === 'text' && rest.rest && rest.complete) {
+      for (const c of rest.complete(words, ctx)) out.add(c);
+      continue;
+    }
+    if (i < words.length) continue;
     // Candidates at position k (and past optional tokens).
     for (; k < cmd.syntax.length; k++) {
       const t = cmd.syntax[k]!;

@@ -294,6 +294,42 @@ describe('manifold shell against manifold-core (net_null)', function () {
     expect(bad.stderr).to.match(/error: .*nope/);
   });
 
+  it('policy create: the one-line grammar adds exactly the JSON policy; show prints the line back', () => {
+    const line = 'policy create gram-fan priority 10 pattern port is p0 / ipv4 src is 198.18.2.0/24 dst is 198.18.0.1 / udp src is 4000 dst is 9000 / end ' +
+      'actions replicate to p1 198.18.1.2 7000 mac 02:00:00:00:00:02 src-ip 198.18.1.1, p1 198.18.1.3 7001 mac 02:00:00:00:00:03 src-ip 198.18.1.1 src-port 4001 / ' +
+      'redirect to 1 198.18.1.9 6000 mac 02:00:00:00:00:09 src-ip 198.18.1.1 / end';
+    const json = {
+      id: 'gram-fan', priority: 10, lifetime: 'persistent',
+      match: { inPort: 'p0', protocol: 'udp', src: '198.18.2.0/24', srcPort: 4000, dst: '198.18.0.1', dstPort: 9000 },
+      actions: [
+        { type: 'replicate', destinations: [
+          { port: 'p1', ip: '198.18.1.2', udpPort: 7000, mac: '02:00:00:00:00:02', srcIp: '198.18.1.1' },
+          { port: 'p1', ip: '198.18.1.3', udpPort: 7001, mac: '02:00:00:00:00:03', srcIp: '198.18.1.1', srcPort: 4001 }] },
+        { type: 'redirect', destination: { port: 'p1', ip: '198.18.1.9', udpPort: 6000, mac: '02:00:00:00:00:09', srcIp: '198.18.1.1' } }],
+    };
+    const created = sh(line);
+    expect(created.code, created.stderr).to.equal(0);
+    expect(created.stdout).to.match(/Policy gram-fan created/);
+    // A client-lifetime policy lives as long as the shell that made it.
+    const r = sh('policy list; policy show gram-fan; policy create gram-tmp lifetime client pattern end actions drop / end; policy list', true);
+    expect(r.code, r.stderr).to.equal(0);
+    const [list, shown, list2] = jsonLines(r) as [{ id: string; priority: number; destinations: number }[], { policy: unknown }, { id: string; lifetime: string }[]];
+    expect(list.map((p) => [p.id, p.priority, p.destinations])).to.deep.equal([['gram-fan', 10, 3]]);
+    expect(shown.policy).to.deep.equal(json);
+    expect(list2.map((p) => [p.id, p.lifetime])).to.deep.equal([['gram-fan', 'persistent'], ['gram-tmp', 'client']]);
+    const text = sh('policy show gram-fan; policy list');
+    expect(text.code, text.stderr).to.equal(0);
+    expect(text.stdout.split('\n')[0]).to.equal(line.replace('redirect to 1 ', 'redirect to p1 ').replace('pattern port', 'lifetime persistent pattern port'));
+    expect(text.stdout, 'gram-tmp went with its shell').to.not.match(/gram-tmp/);
+    const bad = sh('policy create gram-bad pattern udp dst is 9000 / end actions redirect to p1 198.18.1.2 / end');
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.match(/^error: bad token '\/' \(word 16 of 'policy create gram-bad .*'\): <udp-port> must be a port number 1\.\.65535\nusage: policy create <id> \[priority <n>\]/);
+    const refused = sh('policy create gram-bad pattern udp / end actions redirect to p7 198.18.1.2 9 / end');
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(/error: .*no port is named "p7"; ports are p0, p1/);
+    expect(sh('policy destroy gram-fan; policy list').stdout).to.match(/\(no policies\)/);
+  });
+
   it('dpdk-telemetry.py reads the /manifold/ commands', function () {
     if (!have('dpdk-telemetry.py')) this.skip();
     const r = spawnSync('dpdk-telemetry.py', ['-f', `manifold-${name}`], {

@@ -60,7 +60,7 @@ describe('shell registry', () => {
   it('completes every word from the same syntax', () => {
     expect(complete(COMMANDS, 'sh', two)).to.deep.equal([['show '], 'sh']);
     expect(complete(COMMANDS, 'show ', two)[0]).to.deep.equal(['config ', 'fwd ', 'lcores ', 'neigh ', 'port ']);
-    expect(complete(COMMANDS, 'policy ', two)[0]).to.deep.equal(['destroy ', 'flush ', 'list ', 'show ']);
+    expect(complete(COMMANDS, 'policy ', two)[0]).to.deep.equal(['create ', 'destroy ', 'flush ', 'list ', 'show ']);
     expect(complete(COMMANDS, 'show port ', two)[0]).to.deep.equal(['info ', 'stats ', 'xstats ']);
     expect(complete(COMMANDS, 'show port stats ', two)[0]).to.deep.equal(['0 ', '1 ', 'all ']);
     expect(complete(COMMANDS, 'set fwd io ', two)[0]).to.deep.equal(['0 ', '1 ', 'all ']);

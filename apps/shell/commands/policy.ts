@@ -1,7 +1,11 @@
-// policy list|show|destroy|flush: the policies the core runs (ffi/policies.ts). `policy create`
-// (the one-line grammar in the manner of testpmd's `flow create`) and `trace <n>` join here
-// with their parser and the core's trace op.
+// policy create|list|show|destroy|flush: the policies the core runs (ffi/policies.ts). `policy
+// create` takes the one-line grammar of policy-grammar.ts (in the manner of testpmd's `flow
+// create`), which gives the same JSON Policy as `manifold policy add` takes. `trace <n>` joins
+// here with the core's trace op.
 import type { Policy, PolicyStats, PolicySummary } from '../../../ffi/index.js';
+import { PolicyError } from '../../policy/index.js';
+import { ShellError } from '../errors.js';
+import { POLICY_CREATE_USAGE, POLICY_RULE_USAGE, completePolicyCreate, parsePolicyCreate, policyCreateText } from '../policy-grammar.js';
 import { text, w } from '../registry.js';
 import type { ShellCommand } from '../session.js';
 
@@ -14,12 +18,28 @@ function listText(list: readonly PolicySummary[]): string {
 
 function showText(v: { policy: Policy; stats: PolicyStats }): string {
   const drops = Object.entries(v.stats.dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
-  return [JSON.stringify(v.policy, null, 2),
+  return [policyCreateText(v.policy), JSON.stringify(v.policy, null, 2),
     `matched ${v.stats.matched.packets} packets (${v.stats.matched.bytes} bytes), sent ${v.stats.sent.packets} packets` +
       (drops ? `, dropped: ${drops}` : ', dropped none')].join('\n');
 }
 
 export const policyCommands: ShellCommand[] = [
+  {
+    syntax: [w('policy'), w('create'), text('id'), text('rule', { rest: true, usage: POLICY_RULE_USAGE, complete: completePolicyCreate })],
+    help: 'add a policy written on one line (pattern items, then actions; see docs/shell.md)',
+    async run(s, a) {
+      const words = ['policy', 'create', String(a.id), ...String(a.rule).split(' ')];
+      let policy: Policy;
+      try {
+        policy = parsePolicyCreate(words);
+      } catch (err) {
+        if (err instanceof PolicyError) throw new ShellError(err.message, POLICY_CREATE_USAGE);
+        throw err;
+      }
+      await s.client.policies.add(policy);
+      if (!s.json) s.print(`Policy ${policy.id} created`);
+    },
+  },
   {
     syntax: [w('policy'), w('list')],
     help: 'every policy: id, priority, lifetime, actions, destinations, packets matched',
@@ -30,7 +50,7 @@ export const policyCommands: ShellCommand[] = [
   },
   {
     syntax: [w('policy'), w('show'), text('id')],
-    help: 'one policy in its JSON form, with its counters',
+    help: 'one policy: the policy create line that makes it, its JSON form, its counters',
     show: true,
     async run(s, a) {
       const id = String(a.id);

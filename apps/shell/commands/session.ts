@@ -11,8 +11,10 @@ export const sessionCommands: ShellCommand[] = [
       const topic = a.command === undefined ? '' : String(a.command);
       const list = s.registry.filter((c) => topic === '' || commandName(c).startsWith(topic) || usage(c).startsWith(topic));
       if (list.length === 0) throw new ShellError(`no command starts with '${topic}'; type help for the list`);
-      const width = Math.max(...list.map((c) => usage(c).length));
-      s.print(list.map((c) => `  ${usage(c).padEnd(width)}  ${c.help}`).join('\n'));
+      // A usage longer than the column (policy create's grammar) gets its help on the next line.
+      const width = Math.min(40, Math.max(...list.map((c) => usage(c).length)));
+      s.print(list.map((c) => (usage(c).length > width ? `  ${usage(c)}\n  ${''.padEnd(width)}  ${c.help}`
+        : `  ${usage(c).padEnd(width)}  ${c.help}`)).join('\n'));
       if (topic === '') s.print('  Every show takes --json on the command line (manifold shell --json). Separate commands with ;');
     },
   },
