@@ -9,51 +9,14 @@ import { join } from 'node:path';
 import { Manifold, RequestRejectedError, type Destination, type Policy } from '../../ffi/index.js';
 import { PolicyOp, encodePolicy } from '../../ffi/policies.js';
 import { cleanupAppliances, manifold, startAppliance, uniqueName } from '../support/cli.js';
+import { pcapFile, udpFrame as frame } from '../../apps/peers/udp-frames.js';
 
 const NAME = uniqueName('pc');
 const PCAP = join(tmpdir(), `mf-policy-core-${process.pid}.pcap`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function cksum(b: Buffer, init = 0): number {
-  let s = init;
-  for (let i = 0; i + 1 < b.length; i += 2) s += b.readUInt16BE(i);
-  if (b.length & 1) s += b[b.length - 1]! << 8;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return s;
-}
-
 /** One Ethernet/IPv4/UDP frame 198.18.30.2:4000 -> 198.18.30.1:dport with `len` bytes of payload. */
-export function udpFrame(dport: number, len: number): Buffer {
-  const payload = Buffer.alloc(len, 0xab);
-  const udp = Buffer.alloc(8);
-  udp.writeUInt16BE(4000, 0);
-  udp.writeUInt16BE(dport, 2);
-  udp.writeUInt16BE(8 + len, 4);
-  const ip = Buffer.from([0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0, 198, 18, 30, 2, 198, 18, 30, 1]);
-  ip.writeUInt16BE(20 + 8 + len, 2);
-  ip.writeUInt16BE(~cksum(ip) & 0xffff, 10);
-  const pseudo = Buffer.concat([ip.subarray(12, 20), Buffer.from([0, 17]), udp.subarray(4, 6)]);
-  const c = ~cksum(Buffer.concat([udp, payload]), cksum(pseudo)) & 0xffff;
-  udp.writeUInt16BE(c === 0 ? 0xffff : c, 6);
-  const eth = Buffer.from([2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 8, 0]);
-  return Buffer.concat([eth, ip, udp, payload]);
-}
-
-function pcapFile(frames: Buffer[]): Buffer {
-  const hdr = Buffer.alloc(24);
-  hdr.writeUInt32LE(0xa1b2c3d4, 0);
-  hdr.writeUInt16LE(2, 4);
-  hdr.writeUInt16LE(4, 6);
-  hdr.writeUInt32LE(65535, 16);
-  hdr.writeUInt32LE(1, 20);
-  const recs = frames.map((f) => {
-    const r = Buffer.alloc(16);
-    r.writeUInt32LE(f.length, 8);
-    r.writeUInt32LE(f.length, 12);
-    return Buffer.concat([r, f]);
-  });
-  return Buffer.concat([hdr, ...recs]);
-}
+const udpFrame = (dport: number, len: number): Buffer => frame('198.18.30.1', dport, len);
 
 const dest = (i: number): Destination => ({ port: 'out', ip: `198.18.${40 + (i >> 8)}.${(i & 255) || 1}`, udpPort: 7000 + (i % 7), mac: '02:00:00:00:00:09', srcIp: '198.18.31.1' });
 const svc = (id: string, dstPort: number, destinations: Destination[], lifetime: Policy['lifetime'] = 'persistent'): Policy => ({

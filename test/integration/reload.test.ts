@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Manifold, type Stats } from '../../ffi/index.js';
 import { pidFile } from '../../apps/appliance/pidfile.js';
 import { cleanupAppliances, manifold, startAppliance, uniqueName, type RunningAppliance } from '../support/cli.js';
-import { pcapFile, udpFrame } from '../support/udp-frames.js';
+import { pcapFile, udpFrame } from '../../apps/peers/udp-frames.js';
 import type { Policy } from '../../apps/policy/index.js';
 
 const NAME = uniqueName('rl');

@@ -8,9 +8,10 @@ function cksum(b: Buffer, init = 0): number {
   return s;
 }
 
-/** One frame src:4000 -> dst:dport with `len` bytes of payload, checksums right. */
-export function udpFrame(dst: string, dport: number, len: number, src = '198.18.30.2'): Buffer {
-  const payload = Buffer.alloc(len, 0xab);
+/** One frame src:4000 -> dst:dport with `len` bytes of payload (filled with `fill`),
+ * checksums right. */
+export function udpFrame(dst: string, dport: number, len: number, src = '198.18.30.2', fill = 0xab): Buffer {
+  const payload = Buffer.alloc(len, fill);
   const udp = Buffer.alloc(8);
   udp.writeUInt16BE(4000, 0);
   udp.writeUInt16BE(dport, 2);
