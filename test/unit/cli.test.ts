@@ -1,30 +1,7 @@
 import { expect } from 'chai';
-import type { CommandModule } from 'yargs';
-import { buildCli, UsageError } from '../../apps/cli/cli.js';
-import { commands } from '../../apps/cli/commands/index.js';
+import { parseCli, usageError } from '../support/cli-parse.js';
 
-// The real command modules with their handlers replaced by a recorder, so parsing is tested
-// without starting or attaching to anything.
-function parse(args: string[]): { command: string; argv: Record<string, unknown> } {
-  let seen: { command: string; argv: Record<string, unknown> } | undefined;
-  const recorded = commands.map((m) => ({
-    ...m,
-    handler: (argv: Record<string, unknown>) => { seen = { command: String(m.command), argv }; },
-  })) as unknown as CommandModule[];
-  buildCli(recorded).exitProcess(false).parseSync(args);
-  if (!seen) throw new Error('no handler ran');
-  return seen;
-}
-
-function usageError(args: string[]): string {
-  try {
-    parse(args);
-  } catch (err) {
-    expect(err).to.be.instanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error(`expected a usage error for ${args.join(' ')}`);
-}
+const parse = parseCli;
 
 describe('manifold command line', () => {
   it('start takes --config, --duration and an optional --name', () => {

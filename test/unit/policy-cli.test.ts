@@ -1,29 +1,11 @@
 // `manifold policy`: argument parsing (with the real command module) and the file reader, which
 // reports every problem of every policy in a file at once.
 import { expect } from 'chai';
-import type { CommandModule } from 'yargs';
-import { buildCli, UsageError } from '../../apps/cli/cli.js';
-import { commands } from '../../apps/cli/commands/index.js';
+import { parseCli, usageError } from '../support/cli-parse.js';
 import { parsePolicies } from '../../apps/cli/impl/policy.js';
 import { CliError } from '../../apps/cli/options.js';
 
-function parse(args: string[]): Record<string, unknown> {
-  let seen: Record<string, unknown> | undefined;
-  const recorded = commands.map((m) => ({ ...m, handler: (argv: Record<string, unknown>) => { seen = argv; } })) as unknown as CommandModule[];
-  buildCli(recorded).exitProcess(false).parseSync(args);
-  if (!seen) throw new Error('no handler ran');
-  return seen;
-}
-
-function usageError(args: string[]): string {
-  try {
-    parse(args);
-  } catch (err) {
-    expect(err).to.be.instanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error(`expected a usage error for ${args.join(' ')}`);
-}
+const parse = (args: string[]): Record<string, unknown> => parseCli(args).argv;
 
 describe('manifold policy (command line)', () => {
   it('parses add FILE, add -, update, del ID, list --json, show ID --json', () => {
