@@ -115,6 +115,8 @@ mf_diag_rx_burst(struct mf_worker *w, uint16_t port, struct rte_mbuf **pkts, uin
 		mf_cnt_add(&w->cnt[port][MF_CNT_DROP_STOPPED], nb);
 		return true;
 	}
+	if (flags & MF_DIAG_TRACE)
+		return mf_diag_trace_burst(w, port, pkts, nb);
 	return false;
 }
 

@@ -21,6 +21,7 @@
 
 #define MF_DIAG_STOPPED 0x1u /* forwarding stopped (MF_OP_FWD_RUN) */
 #define MF_DIAG_CAPTURE 0x2u /* a capture is armed (MF_OP_CAPTURE_ARM) */
+#define MF_DIAG_TRACE 0x4u   /* a trace is armed (MF_OP_TRACE_ARM, diag_trace.c) */
 
 extern uint32_t mf_diag_flags;
 
@@ -42,5 +43,14 @@ int mf_diag_capture_arm(uint16_t port, uint32_t count, uint32_t snaplen,
 /* Fills info and copies at most `max` bytes of the record stream from `offset` into `out`. */
 void mf_diag_capture_fetch(uint32_t offset, void *out, uint32_t max,
 			   struct mf_capture_info *info);
+
+/* Trace (diag_trace.c). Worker: true when it took the burst (traced packet by packet). */
+bool mf_diag_trace_burst(struct mf_worker *w, uint16_t port, struct rte_mbuf **pkts,
+			 uint16_t nb);
+/* Control: arm for `count` packets (0 stops, keeping the records); 0 or -EBUSY. */
+int mf_diag_trace_arm(uint16_t port, uint32_t count, struct mf_trace_info *info);
+/* Control: info and up to `max` records from index `first`; returns how many. */
+uint32_t mf_diag_trace_fetch(uint32_t first, struct mf_trace_rec *out, uint32_t max,
+			     struct mf_trace_info *info);
 
 #endif /* MF_DIAG_H */

@@ -129,10 +129,49 @@ op_capture_fetch(struct mf_core *core __rte_unused, const struct mf_request *req
 	return 0;
 }
 
+static int
+op_trace_arm(struct mf_core *core, const struct mf_request *req, void *arena,
+	     struct mf_completion *cpl)
+{
+	struct mf_trace_info info;
+	struct mf_trace_arg a;
+
+	memcpy(&a, req->args, sizeof(a));
+	if (a.count > 0 && a.port != MF_TRACE_ANY_PORT && a.port >= core->n_ports)
+		return no_port(core, cpl, a.port);
+	if (a.count > MF_TRACE_COUNT_MAX)
+		return mf_op_reason(cpl, -EINVAL, "count %u is too many; trace 1..%u packets at a "
+				    "time (0 stops)", a.count, MF_TRACE_COUNT_MAX);
+	if (mf_diag_trace_arm(a.port, a.count, &info) < 0)
+		return mf_op_reason(cpl, -EBUSY, "a worker did not leave its traced burst; try "
+				    "again");
+	memcpy(arena, &info, sizeof(info));
+	cpl->out_len = sizeof(info);
+	return 0;
+}
+
+static int
+op_trace_fetch(struct mf_core *core __rte_unused, const struct mf_request *req, void *arena,
+	       struct mf_completion *cpl)
+{
+	struct mf_trace_fetch_arg a;
+	struct mf_trace_info info;
+	uint32_t n;
+
+	memcpy(&a, req->args, sizeof(a));
+	n = mf_diag_trace_fetch(a.first, (struct mf_trace_rec *)((uint8_t *)arena + sizeof(info)),
+				MF_TRACE_PER_REPLY, &info);
+	memcpy(arena, &info, sizeof(info));
+	cpl->out_len = (uint32_t)(sizeof(info) + n * sizeof(struct mf_trace_rec));
+	return 0;
+}
+
 static const struct mf_op_desc diag_ops[] = {
 	{ MF_OP_XSTATS, "XSTATS", op_xstats, false },
 	{ MF_OP_FWD_RUN, "FWD_RUN", op_fwd_run, false },
 	{ MF_OP_CAPTURE_ARM, "CAPTURE_ARM", op_capture_arm, false },
 	{ MF_OP_CAPTURE_FETCH, "CAPTURE_FETCH", op_capture_fetch, false },
+	{ MF_OP_TRACE_ARM, "TRACE_ARM", op_trace_arm, false },
+	{ MF_OP_TRACE_FETCH, "TRACE_FETCH", op_trace_fetch, false },
 };
 MF_OPS_REGISTER(diag_ops)

@@ -14,8 +14,10 @@ export const DiagOp = {
   FWD_RUN: 97,
   CAPTURE_ARM: 98,
   CAPTURE_FETCH: 99,
+  TRACE_ARM: 100,
+  TRACE_FETCH: 101,
 } as const;
-export const OP_DIAG_MAX = 100;
+export const OP_DIAG_MAX = 102;
 export const FwdRun = { STOP: 0, START: 1, QUERY: 2 } as const;
 export const CaptureState = { IDLE: 0, ARMED: 1, DONE: 2 } as const;
 export const XSTAT_NAME_LEN = 64;

@@ -54,9 +54,13 @@ export type {
 export { findLibrary, libraryCandidates, loadLibrary } from './load.js';
 export { CaptureState, DiagOp, Diag, FwdRun, parseCaptureRecords } from './diag.js';
 export type { CaptureInfo, CaptureOptions, CaptureResult, CapturedPacket, RunInfo, Xstat } from './diag.js';
+export { formatTrace, traceArm, traceFetch, traceRun } from './trace.js';
+export type { TraceAction, TraceInfo, TraceRecord } from './trace.js';
 export { NeighState, Stack, StackOp, UdpSocket, formatIpv4, parseIpv4, parseUdpBatch } from './stack.js';
 export type { AddressInfo, Datagram, Endpoint, Neighbour, NeighStateName, SendTotals } from './stack.js';
 export { Policies, PolicyOp, POLICY_SLOT_DESTS, DEST_SLOT_DESTS, encodePolicy, decodePolicy } from './policies.js';
 export type { DestinationOptions, PolicyLimits } from './policies.js';
 export { PolicyError, validatePolicy, policyProblems } from '../apps/policy/index.js';
 export type { Action, Destination, Policy, PolicyMatch, PolicyStats, PolicySummary, Lifetime } from '../apps/policy/index.js';
+export { SplitDatagramDecoder, FramedDecoder, SplitDecodeError, encodeFramed } from '../apps/policy/decoders.js';
+export type { SplitAction } from '../apps/policy/index.js';

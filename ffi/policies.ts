@@ -27,6 +27,7 @@ import {
   type PolicyStats,
   type PolicySummary,
 } from '../apps/policy/index.js';
+import { splitFromWire, splitWire } from '../apps/policy/split.js';
 import type { Manifold } from './client.js';
 import { ManifoldError, errnoNumber } from './errors.js';
 import { ARENA_SLOT_SIZE, formatMac, parseMac, type PortInfo } from './structs.js';
@@ -78,7 +79,8 @@ export const MfPolicyDest = koffi.struct('mf_policy_dest', {
 });
 export const MfPolicyAction = koffi.struct('mf_policy_action', {
   type: 'uint8_t',
-  reserved: koffi.array('uint8_t', 3),
+  flags: 'uint8_t',
+  param: 'uint16_t',
   n_dests: 'uint32_t',
 });
 export const MfPolicyWire = koffi.struct('mf_policy_wire', {
@@ -178,6 +180,8 @@ const W = {
   actionSize: koffi.sizeof(MfPolicyAction),
   actionType: off(MfPolicyAction, 'type'),
   actionDests: off(MfPolicyAction, 'n_dests'),
+  actionFlags: off(MfPolicyAction, 'flags'),
+  actionParam: off(MfPolicyAction, 'param'),
 };
 const M = {
   src_ip: off(MfPolicyMatch, 'src_ip'),
@@ -250,11 +254,14 @@ export function encodeDestination(d: Destination, where: string, ports: readonly
 
 function destinationsOf(a: Action): Destination[] {
   if (a.type === 'redirect') return [a.destination];
+  // the socket travels as a destination: ip and udp_port, everything else 0
+  if (a.type === 'deliver') return [{ port: 0, ip: a.socket.ip ?? '0.0.0.0', udpPort: a.socket.port }];
   if (a.type === 'replicate') return a.destinations;
   return [];
 }
 
 function destWhere(a: Action, i: number, j: number): string {
+  if (a.type === 'deliver') return `actions[${i}].socket`;
   return a.type === 'redirect' ? `actions[${i}].destination` : `actions[${i}].destinations[${j}]`;
 }
 
@@ -305,6 +312,11 @@ export function encodePolicy(p: Policy, ports: readonly PortRef[]): EncodedPolic
     const base = W.action + i * W.actionSize;
     first.writeUInt8(ACTION_TYPES.indexOf(a.type) + 1, base + W.actionType);
     first.writeUInt32LE(inFirst[i]!, base + W.actionDests);
+    if (a.type === 'split') {
+      const sw = splitWire(a);
+      first.writeUInt8(sw.flags, base + W.actionFlags);
+      first.writeUInt16LE(sw.param, base + W.actionParam);
+    }
     const ds = all[i]!;
     for (let j = 0; j < inFirst[i]!; j++, at += D.size) encodeDestination(ds[j]!, destWhere(a, i, j), ports, first, at);
     for (let j = inFirst[i]!; j < ds.length; j += DEST_SLOT_DESTS) {
@@ -393,6 +405,8 @@ export function decodePolicy(header: Buffer, dests: Buffer, ports: readonly Port
     for (let j = 0; j < n; j++, at += D.size) ds.push(decodeDestination(dests, at, ports));
     if (type === 'redirect') actions.push({ type, destination: ds[0]! });
     else if (type === 'replicate') actions.push({ type, destinations: ds });
+    else if (type === 'deliver') actions.push({ type, socket: { ip: ds[0]?.ip ?? '0.0.0.0', port: ds[0]?.udpPort ?? 0 } });
+    else if (type === 'split') actions.push(splitFromWire(header.readUInt8(base + W.actionFlags), header.readUInt16LE(base + W.actionParam)));
     else actions.push({ type });
   }
   const p: Policy = {

@@ -48,8 +48,9 @@ enum mf_action_type {
 	MF_ACTION_NONE = 0,
 	MF_ACTION_REDIRECT = 1,  /* rewrite, send to its one destination */
 	MF_ACTION_REPLICATE = 2, /* one copy per destination; the packet goes on down the chain */
-	MF_ACTION_DELIVER = 3,   /* to the application that owns the policy */
+	MF_ACTION_DELIVER = 3,   /* to a UDP socket of the client that owns the policy */
 	MF_ACTION_DROP = 4,      /* count and free */
+	MF_ACTION_SPLIT = 5,     /* cut into several datagrams; each goes on down the chain */
 	MF_ACTION_MAX
 };
 
@@ -66,8 +67,13 @@ enum mf_policy_lifetime {
 	X(NOT_UDP, "not_udp", "the packet is not IPv4/UDP, which a rewrite needs")             \
 	X(FRAGMENT, "fragment", "an IPv4 fragment, whose UDP header a rewrite cannot reach")   \
 	X(NO_NEXT_HOP, "no_next_hop", "the destination's next hop could not be resolved")      \
-	X(NO_DELIVER, "no_deliver", "nobody to deliver to")                                     \
-	X(END_OF_CHAIN, "end_of_chain", "the chain ended without sending the packet")
+	X(NO_SOCKET, "no_socket", "deliver: the owner has no socket bound at the address named") \
+	X(END_OF_CHAIN, "end_of_chain", "the chain ended without sending the packet")           \
+	X(SOCKET_FULL, "socket_full", "deliver: the socket's queue (or the sockets' share of " \
+	  "mbufs) was full")                                                                    \
+	X(BAD_UDP, "bad_udp", "deliver: UDP length or checksum wrong, or too big for a socket") \
+	X(OVERSIZE, "oversize", "split framed: a message over maxPayload (cut, or dropped)")    \
+	X(MALFORMED, "malformed", "split framed: a length prefix runs past the datagram's end")
 
 #define MF_POLICY_DROP_ENUM(e, name, help) MF_POLICY_DROP_##e,
 enum mf_policy_drop { MF_POLICY_DROPS(MF_POLICY_DROP_ENUM) MF_POLICY_DROP_MAX };
@@ -98,9 +104,26 @@ struct mf_policy_dest {
 	uint8_t reserved2[2];
 };
 
+/* mf_policy_action.flags of split: the mode in the low bits, then options. */
+#define MF_SPLIT_MODE_MASK 0x03u
+#define MF_SPLIT_IPFRAG 1u        /* IPv4 fragments of at most `param` bytes (the MTU) */
+#define MF_SPLIT_DATAGRAM 2u      /* UDP datagrams of at most `param` payload bytes */
+#define MF_SPLIT_FRAMED 3u        /* cut between length-prefixed messages, `param` max payload */
+#define MF_SPLIT_HEADER 0x04u     /* datagram: each piece starts with struct mf_split_hdr */
+#define MF_SPLIT_PREFIX32 0x08u   /* framed: u32 length prefixes (else u16), big-endian */
+#define MF_SPLIT_OVERSIZE_DROP 0x10u /* framed: drop a message > param (else cut it) */
+
+/* datagram mode with MF_SPLIT_HEADER: in front of each piece's bytes, big-endian. */
+struct mf_split_hdr {
+	uint32_t msg_id;       /* the same for every piece of one message */
+	uint16_t index;        /* 0..count-1 */
+	uint16_t count;
+};
+
 struct mf_policy_action {
 	uint8_t type;          /* enum mf_action_type */
-	uint8_t reserved[3];
+	uint8_t flags;         /* split: MF_SPLIT_*; 0 for the others */
+	uint16_t param;        /* split: MTU or maxPayload; 0 for the others */
 	uint32_t n_dests;      /* destinations of this action */
 };
 

@@ -53,9 +53,20 @@ export interface ReplicateAction {
   destinations: Destination[];
 }
 
+/** A UDP socket the app bound (ffi/stack.ts udp.bind): its address and port. */
+export interface SocketRef {
+  /** The address the socket is bound to; "0.0.0.0" (the default) for one bound to any. */
+  ip?: string;
+  /** Its UDP port, 1..65535. */
+  port: number;
+}
+
 export interface DeliverAction {
-  /** To the application that owns the policy, as a socket would. Ends the chain. */
+  /** Queue each matched datagram on this socket of the app that adds the policy, as if the
+   * stack had received it there; the app reads it with the socket's recv(). Needs lifetime
+   * "client". Ends the chain. */
   type: 'deliver';
+  socket: SocketRef;
 }
 
 export interface DropAction {
@@ -63,7 +74,30 @@ export interface DropAction {
   type: 'drop';
 }
 
-export type Action = RedirectAction | ReplicateAction | DeliverAction | DropAction;
+/** Split: cut one UDP datagram into several; the rest of the chain (redirect, replicate)
+ * runs on every piece, so a split must be followed by one of them. */
+export interface SplitAction {
+  type: 'split';
+  /** "ipfrag": IPv4 fragments of at most `mtu` bytes (any IPv4 host reassembles them);
+   * "datagram": the payload in runs of at most maxPayload bytes (like UDP GSO);
+   * "framed": the payload is length-prefixed messages, cut only between them. */
+  mode: 'ipfrag' | 'datagram' | 'framed';
+  /** ipfrag (only): the MTU, 576..65535 bytes of IPv4 packet. */
+  mtu?: number;
+  /** datagram, framed (required): largest UDP payload of a piece, 16..65507 bytes (with
+   * header: header included). */
+  maxPayload?: number;
+  /** datagram: each piece starts with an 8-byte header (message id u32, index u16, count u16,
+   * big-endian) that decodeSplitDatagrams() (apps/policy/decoders.ts) reassembles. Default false. */
+  header?: boolean;
+  /** framed: length prefix width, "u16" (default) or "u32", big-endian, not counting itself. */
+  prefix?: 'u16' | 'u32';
+  /** framed: a message larger than maxPayload is cut across datagrams of its own ("fragment",
+   * default; the framed decoder joins it) or dropped ("drop"); counted as "oversize" either way. */
+  oversize?: 'fragment' | 'drop';
+}
+
+export type Action = RedirectAction | ReplicateAction | DeliverAction | DropAction | SplitAction;
 export type ActionType = Action['type'];
 
 /** persistent: until removed. client: removed when the client that added it detaches or
@@ -118,7 +152,7 @@ export interface PolicySummary {
 }
 
 /** Actions the core knows, in the order of enum mf_action_type (1..). */
-export const ACTION_TYPES: readonly ActionType[] = ['redirect', 'replicate', 'deliver', 'drop'];
+export const ACTION_TYPES: readonly ActionType[] = ['redirect', 'replicate', 'deliver', 'drop', 'split'];
 /** Actions that end the chain. */
 export const TERMINAL_ACTIONS: readonly ActionType[] = ['redirect', 'deliver', 'drop'];
 export const PROTOCOLS: Readonly<Record<string, number>> = { udp: 17, tcp: 6, icmp: 1 };
@@ -127,4 +161,5 @@ export const MAX_ACTIONS = 8;
 export const MAX_DESTINATIONS = 4096;
 /** Drop reasons in the order of the core's MF_POLICY_DROPS list. */
 export const DROP_REASONS = ['action', 'nombuf', 'tx_full', 'not_udp', 'fragment',
-  'no_next_hop', 'no_deliver', 'end_of_chain'] as const;
+  'no_next_hop', 'no_socket', 'end_of_chain', 'socket_full', 'bad_udp',
+  'oversize', 'malformed'] as const;

@@ -11,6 +11,7 @@ import {
   type Destination,
   type Policy,
 } from './types.js';
+import { SPLIT_KEYS, splitProblems } from './split.js';
 
 export class PolicyError extends Error {
   constructor(readonly problems: string[], source = 'policy') {
@@ -27,8 +28,9 @@ const DEST_KEYS = ['port', 'ip', 'udpPort', 'mac', 'srcIp', 'srcPort'];
 const ACTION_KEYS: Record<ActionType, string[]> = {
   redirect: ['type', 'destination'],
   replicate: ['type', 'destinations'],
-  deliver: ['type'],
+  deliver: ['type', 'socket'],
   drop: ['type'],
+  split: SPLIT_KEYS,
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -100,6 +102,18 @@ function checkDestination(d: unknown, where: string, problems: string[]): void {
   if (d.srcPort !== undefined && !isPortNumber(d.srcPort)) {
     problems.push(`${where}.srcPort: must be an integer 1..65535 (absent keeps the packet's source port)`);
   }
+}
+
+function checkSocket(s: unknown, where: string, problems: string[]): void {
+  if (!isObject(s)) {
+    problems.push(`${where}: is required: the socket the app bound, like {"ip": "198.18.0.1", "port": 5000}`);
+    return;
+  }
+  unknownKeys(s, ['ip', 'port'], `${where}.`, problems);
+  if (s.ip !== undefined && (typeof s.ip !== 'string' || parseIpv4(s.ip) === undefined)) {
+    problems.push(`${where}.ip: must be the IPv4 address the socket is bound to, like "198.18.0.1" (or "0.0.0.0")`);
+  }
+  if (!isPortNumber(s.port)) problems.push(`${where}.port: must be the UDP port 1..65535 the socket is bound to`);
 }
 
 /** Same egress port, ip and UDP port: the core's notion of "the same destination". */
@@ -176,6 +190,14 @@ export function policyProblems(value: unknown, prefix = ''): string[] {
       }
       if ((type === 'redirect' || type === 'replicate') && proto !== 17) {
         problems.push(`match.protocol: actions[${i}] (${type}) rewrites UDP headers, so the match must say "protocol": "udp"`);
+      }
+      if (type === 'split') problems.push(...splitProblems(a, where, i, actions.length, proto));
+      if (type === 'deliver') {
+        checkSocket(a.socket, `${where}.socket`, problems);
+        if (value.lifetime !== 'client') {
+          problems.push(`lifetime: ${where} (deliver) hands packets to a socket of the app that adds the policy, so "lifetime" must be "client"`);
+        }
+        total += 1;
       }
       if (type === 'redirect') {
         if (a.destination === undefined) problems.push(`${where}.destination: is required: where the packet goes`);

@@ -9,7 +9,7 @@
 //   <item>   := eth | port is <p> | icmp
 //             | ipv4 [src is <addr>[/<len>]] [dst is <addr>[/<len>]] [proto is udp|tcp|icmp|<n>]
 //             | udp|tcp [src is <port>] [dst is <port>]
-//   <action> := redirect to <dest> | replicate [to <dest>, <dest>, ...] | deliver | drop
+//   <action> := redirect to <dest> | replicate [to <dest>, <dest>, ...] | deliver to <ip> <udp-port> | drop
 //   <dest>   := <p> <ip> <udp-port> [mac <mac>] [src-ip <ip>] [src-port <port>]
 //
 // The parser is a cursor over the words that, at every step, knows the words it would take
@@ -28,6 +28,7 @@ import {
   type Destination,
   type Policy,
   type PolicyMatch,
+  type SplitAction,
 } from '../policy/index.js';
 import { ShellSyntaxError } from './registry.js';
 
@@ -36,7 +37,8 @@ export const POLICY_CREATE_USAGE: readonly string[] = [
   'policy create <id> [priority <n>] [lifetime persistent|client] pattern <item> / ... / end actions <action> / ... / end',
   '<item>:   eth | port is <p> | ipv4 [src is <addr>[/<len>]] [dst is <addr>[/<len>]] [proto is udp|tcp|icmp|<n>]',
   '          | udp [src is <port>] [dst is <port>] | tcp [src is <port>] [dst is <port>] | icmp',
-  '<action>: redirect to <dest> | replicate [to <dest>, <dest>, ...] | deliver | drop',
+  '<action>: redirect to <dest> | replicate [to <dest>, <dest>, ...] | deliver to <ip> <udp-port> | drop',
+  '          (deliver: to the socket the app bound at <ip> (0.0.0.0: any) and <udp-port>; lifetime client)',
   '<dest>:   <p> <ip> <udp-port> [mac <mac>] [src-ip <ip>] [src-port <port>]',
 ];
 
@@ -244,6 +246,24 @@ function parseActions(c: Cursor, m: PolicyMatch): Action[] {
         while (c.accept([','], ['/']) !== undefined);
       }
       actions.push({ type, destinations });
+    } else if (type === 'deliver') {
+      c.keyword(['to']);
+      const ip = c.value('<ip>', ipv4('deliver to'));
+      actions.push({ type, socket: { ip, port: c.value('<udp-port>', l4Port('deliver to')) } });
+    } else if (type === 'split') {
+      // split ipfrag mtu <bytes> | datagram max <bytes> [header] | framed max <bytes> [u16|u32] [drop|fragment] /
+      const mode = c.keyword(['ipfrag', 'datagram', 'framed']) as SplitAction['mode'];
+      c.keyword([mode === 'ipfrag' ? 'mtu' : 'max']);
+      const n = c.value('<bytes>', (s) => (/^\d+$/.test(s) && Number(s) >= 16 && Number(s) <= 65535 ? Number(s)
+        : '!<bytes> must be a number of bytes: the MTU (ipfrag) or the largest UDP payload of one piece'));
+      const a: SplitAction = mode === 'ipfrag' ? { type, mode, mtu: n } : { type, mode, maxPayload: n };
+      const opts = mode === 'datagram' ? ['header'] : mode === 'framed' ? ['u16', 'u32', 'drop', 'fragment'] : [];
+      for (let o = c.accept(opts, ['/']); o !== undefined; o = c.accept(opts, ['/'])) {
+        if (o === 'header') a.header = true;
+        else if (o === 'u16' || o === 'u32') a.prefix = o;
+        else a.oversize = o as 'drop' | 'fragment';
+      }
+      actions.push(a);
     } else {
       actions.push({ type } as Action);
     }
@@ -336,6 +356,12 @@ export function policyCreateText(p: Policy): string {
     else if (a.type === 'replicate') {
       out.push('replicate');
       if (a.destinations.length > 0) out.push('to', a.destinations.map(destText).join(', '));
+    } else if (a.type === 'deliver') out.push('deliver', 'to', a.socket.ip ?? '0.0.0.0', String(a.socket.port));
+    else if (a.type === 'split') {
+      out.push('split', a.mode, a.mode === 'ipfrag' ? 'mtu' : 'max', String(a.mode === 'ipfrag' ? a.mtu : a.maxPayload));
+      if (a.header === true) out.push('header');
+      if (a.prefix !== undefined) out.push(a.prefix);
+      if (a.oversize !== undefined) out.push(a.oversize);
     } else out.push(a.type);
     out.push('/');
   }

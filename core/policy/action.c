@@ -13,6 +13,7 @@ static const struct mf_action_ops *const registry[MF_ACTION_MAX] = {
 	[MF_ACTION_REPLICATE] = &mf_action_replicate,
 	[MF_ACTION_DELIVER] = &mf_action_deliver,
 	[MF_ACTION_DROP] = &mf_action_drop,
+	[MF_ACTION_SPLIT] = &mf_action_split,
 };
 
 const struct mf_action_ops *

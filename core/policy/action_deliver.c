@@ -1,29 +1,123 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * deliver: hand the packet to the application that owns the policy, as a socket would. The
- * data path to applications (the stack's UDP sockets in the control segment) is not in this
- * core yet, so validation refuses the action with that reason rather than accepting packets
- * it would have to drop; apply() counts "no_deliver" should a policy ever reach it.
+ * action names one UDP socket (its "socket" destination: the ip and port the app bound, ip 0
+ * for a socket bound to any address); a matched datagram is queued on that socket exactly as
+ * the stack queues one it received for it (mf_stack_udp_deliver), and the app reads it with
+ * UDP_RECV. Only the client that added the policy can be its owner, so the policy's lifetime
+ * must be "client": it goes when that client (and its sockets) go. Checked like the stack
+ * checks UDP input (length, checksum), since the app trusts what a socket gives it.
+ * Counters: the socket destination's packets/bytes are what was delivered; drops by reason
+ * no_socket, socket_full, bad_udp, not_udp, fragment.
  */
+#include <stdbool.h>
 #include <stdio.h>
 
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "../counters.h"
+#include "../stack/stack.h"
 #include "pol_internal.h"
 
 static int
-deliver_validate(const struct mf_policy_wire *wire __rte_unused, unsigned int ai, char *err,
-		 size_t len)
+deliver_validate(const struct mf_policy_wire *wire, unsigned int ai, char *err, size_t len)
 {
-	snprintf(err, len, "actions[%u].type: deliver needs the stack's UDP sockets, which this "
-		 "core does not have yet; use redirect or replicate", ai);
-	return -EOPNOTSUPP;
+	if (wire->lifetime != MF_POLICY_CLIENT) {
+		snprintf(err, len, "lifetime: actions[%u] (deliver) feeds the adding client's "
+			 "socket, so it must be client (1)", ai);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int
-deliver_apply(struct mf_pol_ctx *c, const struct mf_pol *p,
-	      const struct mf_pol_action *a __rte_unused, struct rte_mbuf *m,
-	      const struct mf_pol_pkt *pk __rte_unused)
+deliver_dest_check(const struct mf_core *core __rte_unused, const struct mf_policy_dest *d,
+		   const char *where, char *err, size_t len)
 {
-	mf_pol_drop(c, p, MF_POLICY_DROP_NO_DELIVER, m);
+	if (d->udp_port == 0) {
+		snprintf(err, len, "%s.port: must be the UDP port 1..65535 the socket is bound to",
+			 where);
+		return -EINVAL;
+	}
+	if (d->port != 0 || d->src_ip != 0 || d->src_udp_port != 0 || d->has_mac != 0) {
+		snprintf(err, len, "%s: a socket is ip and port only; leave port, srcIp, srcPort, "
+			 "mac 0", where);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The UDP checksum over the pseudo header and ulen bytes from l4_off (any segments). */
+static bool
+udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t l4_off,
+	     uint32_t ulen)
+{
+	struct {
+		rte_be32_t src, dst;
+		uint8_t zero, proto;
+		rte_be16_t len;
+	} __rte_packed ph = { ip->src_addr, ip->dst_addr, 0, IPPROTO_UDP,
+			      rte_cpu_to_be_16((uint16_t)ulen) };
+	uint16_t raw;
+	uint32_t sum;
+
+	if (rte_raw_cksum_mbuf(m, l4_off, ulen, &raw) != 0)
+		return false;
+	sum = (uint32_t)rte_raw_cksum(&ph, sizeof(ph)) + raw;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static int
+deliver_apply(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_action *a,
+	      struct rte_mbuf *m, const struct mf_pol_pkt *pk)
+{
+	const struct mf_pol_dest *d = &a->dests[0];
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *uh;
+	struct mf_pol_dcnt *dc;
+	uint32_t ulen, ip_len;
+	int rc;
+
+	if (unlikely(pk->frag)) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_FRAGMENT, m);
+		return 1;
+	}
+	if (unlikely(pk->hdr_len == 0)) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_NOT_UDP, m);
+		return 1;
+	}
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, pk->l4_off);
+	ulen = rte_be_to_cpu_16(uh->dgram_len);
+	ip_len = rte_be_to_cpu_16(ip->total_length);
+	/* the UDP length within the IP length within the frame; the payload fits a socket */
+	if (unlikely(ulen < sizeof(*uh) || ip_len + RTE_ETHER_HDR_LEN > m->pkt_len ||
+		     pk->l4_off + ulen > ip_len + RTE_ETHER_HDR_LEN ||
+		     ulen - sizeof(*uh) > MF_UDP_MAX_PAYLOAD)) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_BAD_UDP, m);
+		return 1;
+	}
+	if (uh->dgram_cksum != 0 &&
+	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	     !udp_cksum_ok(m, ip, pk->l4_off, ulen))) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_BAD_UDP, m);
+		return 1;
+	}
+	/* a socket's datagrams start at the IP header (udp_sock.c reads them from there) */
+	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+	rc = mf_stack_udp_deliver(p->owner, d->wire.ip, d->wire.udp_port, m);
+	if (rc == 0) {
+		dc = &c->lc->dcnt[d->cnt];
+		mf_cnt_add(&dc->packets, 1);
+		mf_cnt_add(&dc->bytes, ulen - sizeof(*uh));
+		return 1;
+	}
+	mf_pol_drop(c, p, rc == -ENOENT ? MF_POLICY_DROP_NO_SOCKET : MF_POLICY_DROP_SOCKET_FULL,
+		    m);
 	return 1;
 }
 
@@ -32,10 +126,11 @@ const struct mf_action_ops mf_action_deliver = {
 	.type = MF_ACTION_DELIVER,
 	.terminal = true,
 	.needs_udp = false,
-	.dest_key = NULL,
-	.min_dests = 0,
-	.max_dests = 0,
+	.dest_key = "socket",
+	.min_dests = 1,
+	.max_dests = 1,
 	.validate = deliver_validate,
+	.dest_check = deliver_dest_check,
 	.apply = deliver_apply,
 	.fini = NULL,
 };

@@ -12,6 +12,9 @@
  * The table is immutable; the control lcore replaces it under RCU (table.c), so nothing here
  * takes a lock and a burst sees one whole table.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
@@ -194,4 +197,70 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 	if (c.lc->dirty != 0)
 		mf_pol_flush(&c);
 	return keep;
+}
+
+int
+mf_policy_trace_one(struct mf_worker *w, uint16_t port, struct rte_mbuf *m,
+		    struct mf_trace_rec *r)
+{
+	const struct mf_pol_table *t = __atomic_load_n(&mf_pol_current, __ATOMIC_ACQUIRE);
+	uint64_t drops[MF_POLICY_DROP_MAX], delivered[MF_POLICY_MAX_ACTIONS] = { 0 };
+	const struct mf_pol_bucket *b = NULL;
+	const struct mf_pol_pcnt *pc;
+	const struct mf_pol *p;
+	struct mf_pol_ctx c;
+	struct mf_pol_pkt pk;
+	struct mf_pol_key key;
+	unsigned int i;
+	void *data;
+
+	parse(m, &pk, &key);
+	r->src = pk.src;
+	r->dst = pk.dst;
+	r->sport = pk.sport;
+	r->dport = pk.dport;
+	r->proto = pk.proto;
+	if (t == NULL)
+		return 0;
+	if (t->hash != NULL && rte_hash_lookup_data(t->hash, &key, &data) >= 0)
+		b = &t->buckets[(uintptr_t)data];
+	p = classify_one(t, b, &pk, port);
+	if (p == NULL)
+		return 0;
+	c.w = w;
+	c.lc = &mf_pol.lcore[mf_pol_lcore_idx[w->lcore_id]];
+	c.in_port = port;
+	/* what the actions are; what they did shows in this worker's own counters */
+	snprintf(r->policy, sizeof(r->policy), "%s", p->wire.id);
+	r->n_actions = (uint8_t)p->n_actions;
+	for (i = 0; i < p->n_actions; i++) {
+		const struct mf_pol_action *a = &p->act[i];
+		struct mf_trace_action *ta = &r->action[i];
+
+		ta->type = a->ops->type;
+		if (a->n_dests > 0) {
+			ta->port = a->dests[0].wire.port;
+			ta->ip = a->dests[0].wire.ip;
+			ta->udp_port = a->dests[0].wire.udp_port;
+		}
+		ta->n = a->n_dests;
+		if (ta->type == MF_ACTION_DELIVER)
+			delivered[i] = c.lc->dcnt[a->dests[0].cnt].packets;
+	}
+	pc = &c.lc->pcnt[p->cnt];
+	memcpy(drops, pc->drop, sizeof(drops));
+	run_chain(&c, p, m, &pk);
+	if (c.lc->dirty != 0)
+		mf_pol_flush(&c); /* tx drops are counted here */
+	for (i = 0; i < MF_POLICY_DROP_MAX; i++) {
+		if (pc->drop[i] != drops[i]) {
+			r->drop_mask |= 1u << i;
+			r->drops += (uint32_t)(pc->drop[i] - drops[i]);
+		}
+	}
+	for (i = 0; i < p->n_actions; i++)
+		if (r->action[i].type == MF_ACTION_DELIVER)
+			r->action[i].n = (uint32_t)(c.lc->dcnt[p->act[i].dests[0].cnt].packets -
+						    delivered[i]);
+	return 1;
 }

@@ -78,6 +78,9 @@ struct mf_action_ops {
 	uint32_t max_dests;        /* 0: the core's destinations-per-policy limit */
 	/* Extra checks beyond the common ones; 0 or -errno with "field: why" in err. */
 	int (*validate)(const struct mf_policy_wire *wire, unsigned int ai, char *err, size_t len);
+	/* Checks one destination instead of mf_pol_dest_check (may be NULL): deliver's socket. */
+	int (*dest_check)(const struct mf_core *core, const struct mf_policy_dest *d,
+			  const char *where, char *err, size_t len);
 	/* Fast path: 1 if it consumed m, 0 if m goes on to the next action. */
 	int (*apply)(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_action *a,
 		     struct rte_mbuf *m, const struct mf_pol_pkt *pk);
@@ -176,6 +179,7 @@ struct mf_pol_ctx {
 	struct mf_worker *w;
 	struct mf_pol_lcore *lc;
 	uint16_t in_port;
+	uint16_t frag_mtu;              /* != 0 while a split ipfrag runs: sends fragment */
 };
 
 /* Shared state of the engine (policy.c). */
@@ -212,6 +216,7 @@ extern const struct mf_action_ops mf_action_redirect;
 extern const struct mf_action_ops mf_action_replicate;
 extern const struct mf_action_ops mf_action_deliver;
 extern const struct mf_action_ops mf_action_drop;
+extern const struct mf_action_ops mf_action_split;
 const struct mf_action_ops *mf_action_find(uint8_t type);
 /* "redirect, replicate, deliver, drop" */
 const char *mf_action_names(void);
@@ -224,6 +229,9 @@ void mf_pol_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_p
 void mf_pol_stage_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
 		       struct rte_mbuf *m);
 void mf_pol_flush(struct mf_pol_ctx *c);
+/* split_frag.c: send m to d as IPv4 fragments of at most c->frag_mtu bytes */
+void mf_pol_frag_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
+		      struct rte_mbuf *m);
 void mf_pol_rewrite(const struct mf_pol_dest *d, const struct mf_pol_pkt *pk, uint8_t *hdr);
 
 static inline void
@@ -257,5 +265,8 @@ int mf_pol_publish(void);
 void mf_pol_reclaim(void);
 void mf_pol_sum(const struct mf_pol *p, struct mf_pol_pcnt *out);
 void mf_pol_dsum(uint32_t slot, struct mf_pol_dcnt *out);
+
+/* telemetry.c: control loop, copies the store for /manifold/policies when asked. */
+void mf_pol_telemetry_poll(void);
 
 #endif /* MF_POL_INTERNAL_H */

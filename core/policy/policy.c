@@ -80,6 +80,7 @@ mf_policy_poll(struct mf_core *core __rte_unused)
 		mf_pol_reclaim();
 	if (mf_pol.dirty)
 		mf_pol_publish(); /* a publish that failed for memory: try again */
+	mf_pol_telemetry_poll(); /* a snapshot, when telemetry asked for one */
 }
 
 void

@@ -28,6 +28,12 @@ extern uint16_t mf_pol_lcore_idx[RTE_MAX_LCORE];
 uint16_t mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w,
 				  uint16_t port, struct rte_mbuf **pkts, uint16_t nb);
 
+/* Trace (core/diag_trace.c): one packet through the policies, recording in r the headers,
+ * the policy that matched, its actions and the drops they counted. 1: a policy took m;
+ * 0: none matched, m is still the caller's. */
+int mf_policy_trace_one(struct mf_worker *w, uint16_t port, struct rte_mbuf *m,
+			struct mf_trace_rec *r);
+
 /* Worker hook, before the port's forward engine. Returns the packets left for the engine. */
 static inline uint16_t
 mf_policy_burst(struct mf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t nb)

@@ -149,6 +149,10 @@ mf_pol_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_de
 	struct mf_pol_pcnt *pc;
 	struct mf_pol_dcnt *dc;
 
+	if (unlikely(c->frag_mtu != 0) && m->pkt_len - RTE_ETHER_HDR_LEN > c->frag_mtu) {
+		mf_pol_frag_send(c, p, d, m); /* split ipfrag earlier in the chain */
+		return;
+	}
 	if (likely(d->has_mac)) {
 		mf_pol_stage_send(c, p, d, m);
 		return;

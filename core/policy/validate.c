@@ -316,7 +316,9 @@ mf_pol_build(struct mf_core *core, const struct mf_policy_wire *wire,
 		a->dests = &p->dests[d];
 		for (j = 0; j < a->n_dests; j++, d++) {
 			dest_where(where, sizeof(where), i, a->ops, j);
-			rc = mf_pol_dest_check(core, &dests[d], where, err, len);
+			rc = a->ops->dest_check != NULL ?
+			     a->ops->dest_check(core, &dests[d], where, err, len) :
+			     mf_pol_dest_check(core, &dests[d], where, err, len);
 			if (rc < 0) {
 				free(p);
 				return rc;

@@ -32,6 +32,13 @@ void mf_stack_output(struct mf_worker *w, uint16_t port, uint32_t next_hop, stru
 /* Neighbour cache lookup without side effects: 0 and *mac, or -ENOENT. */
 int mf_stack_neigh_lookup(uint16_t port, uint32_t ip, struct rte_ether_addr *mac);
 
+/* Queue a datagram on the UDP socket that `client` bound at exactly ip:port (ip 0: the one
+ * bound to any address), as if the stack had received it there: the policy action deliver.
+ * m starts at its IPv4 header and holds one whole, checked UDP datagram of at most
+ * MF_UDP_MAX_PAYLOAD bytes. 0: queued (m is the socket's now); -ENOENT: no such socket;
+ * -ENOBUFS: its queue, or the sockets' share of mbufs, is full. m is the caller's on error. */
+int mf_stack_udp_deliver(unsigned int client, uint32_t ip, uint16_t port, struct rte_mbuf *m);
+
 /* Added for the rest of the core: set-up from the configuration (after the ports, before the
  * workers start; 0 or -errno with err set), the owner's periodic work (called by every worker
  * once per loop; returns the packets it handled), and the hook that frees what a client that

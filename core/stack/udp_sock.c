@@ -50,6 +50,29 @@ mf_udp_sock_lookup(uint32_t ip, uint16_t port)
 	return NULL;
 }
 
+int
+mf_stack_udp_deliver(unsigned int client, uint32_t ip, uint16_t port, struct rte_mbuf *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < MF_UDP_MAX_SOCKETS; i++) {
+		const struct mf_udp_sock *s = &socks[i];
+
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SOCK_BOUND ||
+		    s->port != port || s->ip != ip || s->client != client)
+			continue;
+		/* the same share of mbufs as datagrams the stack queues (mf_udp_input) */
+		if (__atomic_fetch_add(&mf_stk.udp_held, 1, __ATOMIC_RELAXED) >=
+			    mf_stk.udp_held_max ||
+		    rte_ring_mp_enqueue(s->rx, m) != 0) {
+			__atomic_fetch_sub(&mf_stk.udp_held, 1, __ATOMIC_RELAXED);
+			return -ENOBUFS;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* A datagram leaves a socket's queue: free it and give its place back. */
 static void
 held_release(void *m)

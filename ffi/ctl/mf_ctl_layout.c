@@ -133,6 +133,29 @@ static const struct field_desc f_mf_capture_info[] = {
 static const struct field_desc f_mf_capture_rec[] = {
 	F(mf_capture_rec, ts_ns), F(mf_capture_rec, orig_len), F(mf_capture_rec, cap_len),
 };
+static const struct field_desc f_mf_trace_arg[] = {
+	F(mf_trace_arg, port), F(mf_trace_arg, reserved), F(mf_trace_arg, count),
+};
+static const struct field_desc f_mf_trace_fetch_arg[] = {
+	F(mf_trace_fetch_arg, first), F(mf_trace_fetch_arg, reserved),
+};
+static const struct field_desc f_mf_trace_info[] = {
+	F(mf_trace_info, state), F(mf_trace_info, reserved), F(mf_trace_info, port),
+	F(mf_trace_info, count), F(mf_trace_info, recorded), F(mf_trace_info, first),
+	F(mf_trace_info, n_recs), F(mf_trace_info, reserved2), F(mf_trace_info, armed_ns),
+};
+static const struct field_desc f_mf_trace_action[] = {
+	F(mf_trace_action, type), F(mf_trace_action, reserved), F(mf_trace_action, port),
+	F(mf_trace_action, n), F(mf_trace_action, ip), F(mf_trace_action, udp_port),
+	F(mf_trace_action, reserved2),
+};
+static const struct field_desc f_mf_trace_rec[] = {
+	F(mf_trace_rec, ts_ns), F(mf_trace_rec, port), F(mf_trace_rec, lcore),
+	F(mf_trace_rec, len), F(mf_trace_rec, src), F(mf_trace_rec, dst), F(mf_trace_rec, sport),
+	F(mf_trace_rec, dport), F(mf_trace_rec, proto), F(mf_trace_rec, matched),
+	F(mf_trace_rec, fwd_mode), F(mf_trace_rec, n_actions), F(mf_trace_rec, policy),
+	F(mf_trace_rec, drop_mask), F(mf_trace_rec, drops), F(mf_trace_rec, action),
+};
 /* The stack (manifold_abi_stack.h). */
 static const struct field_desc f_mf_addr_arg[] = {
 	F(mf_addr_arg, port), F(mf_addr_arg, prefix_len), F(mf_addr_arg, reserved),
@@ -182,7 +205,8 @@ static const struct field_desc f_mf_policy_dest[] = {
 	F(mf_policy_dest, reserved), F(mf_policy_dest, mac), F(mf_policy_dest, reserved2),
 };
 static const struct field_desc f_mf_policy_action[] = {
-	F(mf_policy_action, type), F(mf_policy_action, reserved), F(mf_policy_action, n_dests),
+	F(mf_policy_action, type), F(mf_policy_action, flags), F(mf_policy_action, param),
+	F(mf_policy_action, n_dests),
 };
 static const struct field_desc f_mf_policy_wire[] = {
 	F(mf_policy_wire, id), F(mf_policy_wire, priority), F(mf_policy_wire, lifetime),
@@ -230,6 +254,8 @@ static const struct struct_desc structs[] = {
 	S(mf_port_info), S(mf_port_stats), S(mf_lcore_stats), S(mf_stats),
 	S(mf_xstats_arg), S(mf_xstats_hdr), S(mf_xstat), S(mf_fwd_run_arg), S(mf_fwd_run_info),
 	S(mf_capture_arg), S(mf_capture_fetch_arg), S(mf_capture_info), S(mf_capture_rec),
+	S(mf_trace_arg), S(mf_trace_fetch_arg), S(mf_trace_info), S(mf_trace_action),
+	S(mf_trace_rec),
 	S(mf_addr_arg), S(mf_addr_info), S(mf_gateway_arg), S(mf_neigh_info), S(mf_udp_bind_arg),
 	S(mf_udp_bind_reply), S(mf_udp_sock_arg), S(mf_udp_batch_hdr), S(mf_udp_rec),
 	S(mf_udp_send_reply),
@@ -342,6 +368,7 @@ struct enum_group {
 static const struct enum_member e_mf_op_diag[] = {
 	{ "MF_OP_XSTATS", MF_OP_XSTATS }, { "MF_OP_FWD_RUN", MF_OP_FWD_RUN },
 	{ "MF_OP_CAPTURE_ARM", MF_OP_CAPTURE_ARM }, { "MF_OP_CAPTURE_FETCH", MF_OP_CAPTURE_FETCH },
+	{ "MF_OP_TRACE_ARM", MF_OP_TRACE_ARM }, { "MF_OP_TRACE_FETCH", MF_OP_TRACE_FETCH },
 	{ "MF_OP_DIAG_MAX", MF_OP_DIAG_MAX },
 	{ "MF_FWD_RUN_STOP", MF_FWD_RUN_STOP }, { "MF_FWD_RUN_START", MF_FWD_RUN_START },
 	{ "MF_FWD_RUN_QUERY", MF_FWD_RUN_QUERY },
@@ -376,12 +403,13 @@ static const struct enum_member e_mf_op_policy[] = {
 	E(MF_OP_POLICY_GET), E(MF_OP_POLICY_STATS), E(MF_OP_POLICY_DEST_ADD),
 	E(MF_OP_POLICY_DEST_DEL), E(MF_OP_POLICY_LIMITS), E(MF_OP_POLICY_END),
 	E(MF_ACTION_REDIRECT), E(MF_ACTION_REPLICATE), E(MF_ACTION_DELIVER), E(MF_ACTION_DROP),
+	E(MF_ACTION_SPLIT),
 	E(MF_ACTION_MAX), E(MF_POLICY_ID_LEN), E(MF_POLICY_MAX_ACTIONS), E(MF_POLICY_ANY_PORT),
 	E(MF_POLICY_NO_OWNER), E(MF_POLICY_DEST_COMMIT), E(MF_POLICY_DROP_CAPACITY),
 	E(MF_POLICY_SLOT_DESTS),
 };
 _Static_assert(sizeof(e_mf_op_policy) / sizeof(e_mf_op_policy[0]) ==
-	       MF_OP_POLICY_END - MF_OP_POLICY_FIRST + 1 + 5 + 7, "mf_op_policy list incomplete");
+	       MF_OP_POLICY_END - MF_OP_POLICY_FIRST + 1 + 6 + 7, "mf_op_policy list incomplete");
 #define MF_POLICY_DROP_MEMBER(e, name, help) { name, MF_POLICY_DROP_##e },
 static const struct enum_member e_mf_policy_drop[] = {
 	MF_POLICY_DROPS(MF_POLICY_DROP_MEMBER)

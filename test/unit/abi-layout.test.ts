@@ -8,9 +8,10 @@ import * as S from '../../ffi/structs.js';
 import * as D from '../../ffi/diag.js';
 import * as ST from '../../ffi/stack.js';
 import * as P from '../../ffi/policies.js';
+import * as TR from '../../ffi/trace.js';
 
 // Every mirrored struct: the base ABI's, then each op family's.
-const ALL_STRUCTS: Record<string, TypeObject> = { ...S.STRUCTS, ...D.DIAG_STRUCTS, ...ST.STACK_STRUCTS,
+const ALL_STRUCTS: Record<string, TypeObject> = { ...S.STRUCTS, ...D.DIAG_STRUCTS, ...TR.TRACE_STRUCTS, ...ST.STACK_STRUCTS,
   ...P.POLICY_STRUCTS };
 
 const n = native();

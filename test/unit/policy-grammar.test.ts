@@ -37,10 +37,19 @@ const CASES: [string, Policy][] = [
           { port: 'p2', ip: '198.18.1.3', udpPort: 7001 }] },
         { type: 'redirect', destination: { port: 3, ip: '198.18.9.9', udpPort: 9, mac: '02:ab:00:00:00:03' } }] }],
   ['policy create d pattern end actions drop / end', { id: 'd', actions: [{ type: 'drop' }] }],
-  ['policy create dl lifetime persistent pattern tcp dst is 80 / end actions deliver / end',
-    { id: 'dl', lifetime: 'persistent', match: { protocol: 'tcp', dstPort: 80 }, actions: [{ type: 'deliver' }] }],
-  ['policy create r0 pattern udp / end actions replicate / deliver / end',
-    { id: 'r0', match: { protocol: 'udp' }, actions: [{ type: 'replicate', destinations: [] }, { type: 'deliver' }] }],
+  ['policy create sp pattern udp / end actions split datagram max 1200 header / redirect to p1 198.18.1.2 7 / end',
+    { id: 'sp', match: { protocol: 'udp' }, actions: [{ type: 'split', mode: 'datagram', maxPayload: 1200, header: true },
+      { type: 'redirect', destination: { port: 'p1', ip: '198.18.1.2', udpPort: 7 } }] }],
+  ['policy create si pattern udp / end actions split ipfrag mtu 576 / redirect to p1 198.18.1.2 7 / end',
+    { id: 'si', match: { protocol: 'udp' }, actions: [{ type: 'split', mode: 'ipfrag', mtu: 576 },
+      { type: 'redirect', destination: { port: 'p1', ip: '198.18.1.2', udpPort: 7 } }] }],
+  ['policy create sf pattern udp / end actions split framed max 400 u32 drop / replicate / end',
+    { id: 'sf', match: { protocol: 'udp' }, actions: [{ type: 'split', mode: 'framed', maxPayload: 400, prefix: 'u32', oversize: 'drop' },
+      { type: 'replicate', destinations: [] }] }],
+  ['policy create dl lifetime client pattern udp dst is 80 / end actions deliver to 198.18.0.1 5000 / end',
+    { id: 'dl', lifetime: 'client', match: { protocol: 'udp', dstPort: 80 }, actions: [{ type: 'deliver', socket: { ip: '198.18.0.1', port: 5000 } }] }],
+  ['policy create r0 lifetime client pattern udp / end actions replicate / deliver to 0.0.0.0 7 / end',
+    { id: 'r0', lifetime: 'client', match: { protocol: 'udp' }, actions: [{ type: 'replicate', destinations: [] }, { type: 'deliver', socket: { ip: '0.0.0.0', port: 7 } }] }],
   ['policy create icmp-drop pattern icmp / ipv4 src is 198.18.0.5 / end actions drop / end',
     { id: 'icmp-drop', match: { protocol: 'icmp', src: '198.18.0.5' }, actions: [{ type: 'drop' }] }],
   ['policy create gre pattern ipv4 proto is 47 / end actions drop / end', { id: 'gre', match: { protocol: 47 }, actions: [{ type: 'drop' }] }],
@@ -85,8 +94,8 @@ describe('policy create: the one-line grammar', () => {
       ['policy create x pattern ipv4 dst 198.18.0.1 / end actions drop / end', /^bad token '198\.18\.0\.1' \(word 7 .*expected is$/],
       ['policy create x pattern udp dst is 9 end actions drop / end', /^bad token 'end' \(word 9 .*expected src\|dst\|\/ \(a field of udp, or \/ to end the item\)/],
       ['policy create x pattern vlan / end actions drop / end', /^bad token 'vlan' \(word 5 .*expected eth\|port\|ipv4\|udp\|tcp\|icmp\|end \(a pattern item, or end\)/],
-      ['policy create x pattern end actions end', /^bad token 'end' \(word 7 .*expected redirect\|replicate\|deliver\|drop \(a policy needs an action\)/],
-      ['policy create x pattern udp / end actions queue index 1 / end', /^bad token 'queue' .*expected redirect\|replicate\|deliver\|drop/],
+      ['policy create x pattern end actions end', /^bad token 'end' \(word 7 .*expected redirect\|replicate\|deliver\|drop\|split \(a policy needs an action\)/],
+      ['policy create x pattern udp / end actions queue index 1 / end', /^bad token 'queue' .*expected redirect\|replicate\|deliver\|drop\|split/],
       ['policy create x pattern udp / end actions redirect to p1 198.18.1.2 7000 mac 02:00:00:00:00 / end', /^bad token '02:00:00:00:00' .*<mac> must be a MAC address/],
       ['policy create x pattern udp / end actions redirect to p1 198.18.1.2 7000 src-ip 1.2.3 / end', /^bad token '1\.2\.3' .*src-ip must be an IPv4 address/],
       ['policy create x pattern udp / end actions redirect to p+1 198.18.1.2 7000 / end', /^bad token 'p\+1' .*expected <p>, a port name like p0 or a port index/],
@@ -126,7 +135,8 @@ describe('policy create: the one-line grammar', () => {
     expect(c('policy create x pattern udp / end')).to.deep.equal(['actions']);
     expect(c('policy create x pattern udp / end actions replicate to p1 198.18.1.2 7000')).to.deep.equal(['mac', 'src-ip', 'src-port', ',', '/']);
     expect(c('policy create x pattern udp / end actions drop /')).to.deep.equal(['end']);
-    expect(c('policy create x pattern udp / end actions deliver / end')).to.deep.equal([]);
+    expect(c('policy create x pattern udp / end actions deliver')).to.deep.equal(['to']);
+    expect(c('policy create x lifetime client pattern udp / end actions deliver to 198.18.0.1 5000 / end')).to.deep.equal([]);
     expect(completePolicyCreate('policy create x pattern port is'.split(' '), two)).to.deep.equal(['0', '1']);
     expect(completePolicyCreate('policy create x pattern udp / end actions redirect to'.split(' '), two)).to.deep.equal(['0', '1']);
   });

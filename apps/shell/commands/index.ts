@@ -1,6 +1,5 @@
 // Every shell command, in the order `help` lists them. A family adds a file of its own here
-// once its client calls exist in ffi/ (still to come: `policy create ...` in policy.ts and
-// `trace <n>`, with the policy engine's grammar and trace op).
+// once its client calls exist in ffi/.
 import type { ShellCommand } from '../session.js';
 import { captureCommands } from './capture.js';
 import { fwdCommands } from './fwd.js';
@@ -9,6 +8,7 @@ import { neighCommands } from './neigh.js';
 import { policyCommands } from './policy.js';
 import { portCommands } from './port.js';
 import { sessionCommands } from './session.js';
+import { traceCommands } from './trace.js';
 
 export const COMMANDS: readonly ShellCommand[] = [
   ...portCommands,
@@ -17,5 +17,6 @@ export const COMMANDS: readonly ShellCommand[] = [
   ...neighCommands,
   ...policyCommands,
   ...captureCommands,
+  ...traceCommands,
   ...sessionCommands,
 ];

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * split: cut one UDP datagram into several, each a whole valid datagram, and run the rest of
+ * the chain (redirect, replicate) on every piece. Not terminal, and it needs an action after
+ * it: the pieces must go somewhere.
+ *
+ *   datagram  the payload in runs of at most maxPayload bytes (like UDP GSO); with `header`
+ *             each piece starts with struct mf_split_hdr (message id, index, count) so the
+ *             receiver can put the message back together (apps/policy/decoders.ts).
+ *   framed    the payload is a sequence of length-prefixed messages (u16 or u32, big-endian);
+ *             cut only between messages, packing as many whole messages as fit in maxPayload.
+ *             A message larger than that is dropped and counted ("oversize"), or cut across
+ *             consecutive datagrams of its own (the framed decoder joins them again).
+ *   ipfrag    IPv4 fragments of at most `mtu` bytes, which any IPv4 host reassembles: the
+ *             rest of the chain runs on the whole datagram and split_frag.c fragments what
+ *             it sends.
+ *
+ *   piece:  [hdr mbuf: eth|ip|udp (copied, lengths and checksums redone) |split hdr]
+ *              -> [indirect: the payload bytes of this piece, segment by segment]
+ *
+ * No payload byte is copied: the pieces are indirect mbufs on the packet's buffers. The UDP
+ * checksum of a piece is computed over its bytes (rte_raw_cksum_mbuf), unless the packet
+ * carried none. A payload that already fits (and needs no header) goes on unchanged.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "pol_internal.h"
+
+#define MF_SPLIT_MIN 16u     /* smallest maxPayload */
+#define MF_SPLIT_MAX 65507u  /* largest UDP payload over IPv4 */
+#define MF_SPLIT_MIN_MTU 576u /* what every IPv4 host must reassemble (RFC 791) */
+
+static uint32_t split_msg_id[RTE_MAX_LCORE]; /* per lcore: no sharing on the fast path */
+
+/* Indirect mbufs covering bytes [off, off + len) of m's data; NULL if the pool ran dry. */
+static struct rte_mbuf *
+slice(struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	struct rte_mbuf *head = NULL, **tail = &head, *seg, *mi;
+	uint32_t total = len;
+	uint16_t nseg = 0, n;
+
+	for (seg = m; seg != NULL && len != 0; seg = seg->next) {
+		if (off >= seg->data_len) {
+			off -= seg->data_len;
+			continue;
+		}
+		n = (uint16_t)RTE_MIN(seg->data_len - off, len);
+		mi = rte_pktmbuf_alloc(mf_pol.clone_pool);
+		if (unlikely(mi == NULL)) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		rte_pktmbuf_attach(mi, seg);
+		mi->data_off = (uint16_t)(seg->data_off + off);
+		mi->data_len = n;
+		mi->pkt_len = n;
+		*tail = mi;
+		tail = &mi->next;
+		nseg++;
+		len -= n;
+		off = 0;
+	}
+	if (head != NULL) {
+		head->pkt_len = total;
+		head->nb_segs = nseg;
+	}
+	return head;
+}
+
+/* The rest of the chain after action `ai` for one piece; freed if no action took it. */
+static void
+chain_rest(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_mbuf *m,
+	   const struct mf_pol_pkt *pk)
+{
+	unsigned int i;
+
+	for (i = ai + 1; i < p->n_actions; i++)
+		if (p->act[i].ops->apply(c, p, &p->act[i], m, pk))
+			return;
+	rte_pktmbuf_free(m);
+}
+
+/* One piece: m's headers, then `extra` bytes (a split header or nothing), then bytes
+ * [off, off + len) of m's UDP payload. 0, or -ENOBUFS (counted by the caller). */
+static int
+piece(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_mbuf *m,
+      const struct mf_pol_pkt *pk, const void *extra, uint16_t elen, uint32_t off, uint32_t len)
+{
+	uint16_t hlen = pk->hdr_len, ck, sum;
+	struct rte_mbuf *h, *pay = NULL;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint8_t *data;
+	uint32_t s;
+
+	h = rte_pktmbuf_alloc(mf_pol.hdr_pool);
+	if (unlikely(h == NULL))
+		return -ENOBUFS;
+	if (len != 0) {
+		pay = slice(m, (uint32_t)hlen + off, len);
+		if (unlikely(pay == NULL)) {
+			rte_pktmbuf_free(h);
+			return -ENOBUFS;
+		}
+	}
+	data = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)(hlen + elen));
+	rte_memcpy(data, rte_pktmbuf_mtod(m, const uint8_t *), hlen);
+	if (elen != 0)
+		rte_memcpy(data + hlen, extra, elen);
+	ip = (struct rte_ipv4_hdr *)(data + RTE_ETHER_HDR_LEN);
+	udp = (struct rte_udp_hdr *)(data + pk->l4_off);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen - RTE_ETHER_HDR_LEN + elen + len));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + elen + len));
+	if (udp->dgram_cksum != 0) {
+		udp->dgram_cksum = 0;
+		s = rte_ipv4_phdr_cksum(ip, 0);
+		s += rte_raw_cksum(udp, sizeof(*udp) + elen); /* elen is even: alignment holds */
+		if (len != 0 && rte_raw_cksum_mbuf(pay, 0, len, &sum) == 0)
+			s += sum;
+		s = (s & 0xffff) + (s >> 16);
+		s = (s & 0xffff) + (s >> 16);
+		ck = (uint16_t)~s;
+		udp->dgram_cksum = ck == 0 ? 0xffff : ck;
+	}
+	if (pay != NULL) {
+		h->next = pay;
+		h->nb_segs = (uint16_t)(1 + pay->nb_segs);
+		h->pkt_len += pay->pkt_len;
+	}
+	chain_rest(c, p, ai, h, pk);
+	return 0;
+}
+
+static inline void
+count_drop(struct mf_pol_ctx *c, const struct mf_pol *p, enum mf_policy_drop why)
+{
+	struct mf_pol_pcnt *pc = &c->lc->pcnt[p->cnt];
+
+	__atomic_store_n(&pc->drop[why], pc->drop[why] + 1, __ATOMIC_RELAXED);
+}
+
+static void
+split_datagram(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
+	       struct rte_mbuf *m, const struct mf_pol_pkt *pk,
+	       uint32_t plen)
+{
+	bool hdr = (p->wire.action[ai].flags & MF_SPLIT_HEADER) != 0;
+	uint32_t chunk = p->wire.action[ai].param - (hdr ? sizeof(struct mf_split_hdr) : 0);
+	uint32_t count = plen == 0 ? 1 : (plen + chunk - 1) / chunk;
+	struct mf_split_hdr sh;
+	uint32_t i, off;
+
+	sh.msg_id = rte_cpu_to_be_32(split_msg_id[rte_lcore_id()]++);
+	sh.count = rte_cpu_to_be_16((uint16_t)count);
+	for (i = 0, off = 0; i < count; i++, off += chunk) {
+		sh.index = rte_cpu_to_be_16((uint16_t)i);
+		if (piece(c, p, ai, m, pk, &sh, hdr ? sizeof(sh) : 0, off,
+			  RTE_MIN(chunk, plen - off)) < 0)
+			count_drop(c, p, MF_POLICY_DROP_NOMBUF);
+	}
+}
+
+static inline int
+read_len(struct rte_mbuf *m, uint32_t at, bool p32, uint32_t *len)
+{
+	uint8_t buf[4];
+	const uint8_t *b = rte_pktmbuf_read(m, at, p32 ? 4 : 2, buf);
+
+	if (b == NULL)
+		return -1;
+	*len = p32 ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3] :
+		     (uint32_t)b[0] << 8 | b[1];
+	return 0;
+}
+
+static void
+split_framed(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
+	     struct rte_mbuf *m, const struct mf_pol_pkt *pk,
+	     uint32_t plen)
+{
+	uint8_t flags = p->wire.action[ai].flags;
+	bool p32 = (flags & MF_SPLIT_PREFIX32) != 0;
+	uint32_t pre = p32 ? 4 : 2, max = p->wire.action[ai].param, start = 0, at = 0, mlen, cut;
+
+	while (at < plen) {
+		if (at + pre > plen || read_len(m, pk->hdr_len + at, p32, &mlen) < 0 ||
+		    mlen > plen - at - pre) {
+			/* What came before goes; the broken tail is counted once. */
+			count_drop(c, p, MF_POLICY_DROP_MALFORMED);
+			break;
+		}
+		mlen += pre;
+		if (mlen > max) {
+			/* Flush what is packed, then the oversize message on its own. */
+			if (at > start && piece(c, p, ai, m, pk, NULL, 0, start, at - start) < 0)
+				count_drop(c, p, MF_POLICY_DROP_NOMBUF);
+			count_drop(c, p, MF_POLICY_DROP_OVERSIZE);
+			if ((flags & MF_SPLIT_OVERSIZE_DROP) == 0) {
+				for (cut = 0; cut < mlen; cut += max)
+					if (piece(c, p, ai, m, pk, NULL, 0, at + cut,
+						  RTE_MIN(max, mlen - cut)) < 0)
+						count_drop(c, p, MF_POLICY_DROP_NOMBUF);
+			}
+			at += mlen;
+			start = at;
+			continue;
+		}
+		if (at + mlen - start > max) {
+			if (piece(c, p, ai, m, pk, NULL, 0, start, at - start) < 0)
+				count_drop(c, p, MF_POLICY_DROP_NOMBUF);
+			start = at;
+		}
+		at += mlen;
+	}
+	if (at > start && at <= plen && piece(c, p, ai, m, pk, NULL, 0, start, at - start) < 0)
+		count_drop(c, p, MF_POLICY_DROP_NOMBUF);
+}
+
+/* The rest of the chain rewrites the whole datagram; what it sends is fragmented on the way
+ * out (split_frag.c). The policy sets the path MTU, so DF is cleared first. */
+static void
+split_ipfrag(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_mbuf *m,
+	     const struct mf_pol_pkt *pk, uint16_t mtu)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  RTE_ETHER_HDR_LEN);
+
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
+		ip->fragment_offset &= ~RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	c->frag_mtu = mtu;
+	chain_rest(c, p, ai, m, pk);
+	c->frag_mtu = 0;
+}
+
+static int
+split_apply(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_action *a,
+	    struct rte_mbuf *m, const struct mf_pol_pkt *pk)
+{
+	unsigned int ai = (unsigned int)(a - p->act);
+	/* The parameters live in the policy's wire form, immutable like the rest of it. */
+	const struct mf_policy_action *w = &p->wire.action[ai];
+	const struct rte_udp_hdr *udp;
+	uint32_t plen;
+
+	if (unlikely(pk->frag)) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_FRAGMENT, m);
+		return 1;
+	}
+	if (unlikely(pk->hdr_len == 0)) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_NOT_UDP, m);
+		return 1;
+	}
+	if ((w->flags & MF_SPLIT_MODE_MASK) == MF_SPLIT_IPFRAG) {
+		if (m->pkt_len - RTE_ETHER_HDR_LEN <= w->param)
+			return 0;
+		split_ipfrag(c, p, ai, m, pk, w->param);
+		return 1;
+	}
+	/* The UDP length, not the frame's: a short frame carries Ethernet padding. */
+	udp = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, pk->l4_off);
+	plen = RTE_MIN((uint32_t)rte_be_to_cpu_16(udp->dgram_len), m->pkt_len - pk->l4_off);
+	if (unlikely(plen < sizeof(*udp))) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_NOT_UDP, m);
+		return 1;
+	}
+	plen -= (uint32_t)sizeof(*udp);
+	/* Fits already and needs no header: the packet itself goes on. */
+	if (plen <= w->param && (w->flags & MF_SPLIT_HEADER) == 0)
+		return 0;
+	if ((w->flags & MF_SPLIT_MODE_MASK) == MF_SPLIT_FRAMED)
+		split_framed(c, p, ai, m, pk, plen);
+	else
+		split_datagram(c, p, ai, m, pk, plen);
+	/* The pieces hold references to its buffers. */
+	rte_pktmbuf_free(m);
+	return 1;
+}
+
+static int
+split_validate(const struct mf_policy_wire *wire, unsigned int ai, char *err, size_t len)
+{
+	const struct mf_policy_action *a = &wire->action[ai];
+	unsigned int mode = a->flags & MF_SPLIT_MODE_MASK;
+	unsigned int known = MF_SPLIT_MODE_MASK | MF_SPLIT_HEADER | MF_SPLIT_PREFIX32 |
+			     MF_SPLIT_OVERSIZE_DROP;
+
+	if (mode == MF_SPLIT_IPFRAG && (a->param < MF_SPLIT_MIN_MTU ||
+					(a->flags & ~MF_SPLIT_MODE_MASK) != 0)) {
+		snprintf(err, len, "actions[%u].mtu: ipfrag takes an MTU of %u..65535 bytes (got "
+			 "%u) and no other option (flags 0x%02x)", ai, MF_SPLIT_MIN_MTU, a->param,
+			 a->flags);
+		return -EINVAL;
+	}
+	if (mode == 0 || (a->flags & ~known) != 0) {
+		snprintf(err, len, "actions[%u].mode: flags 0x%02x are not a split mode; the low "
+			 "bits are 2 (datagram) or 3 (framed), options header 0x04, prefix32 0x08, "
+			 "oversize drop 0x10", ai, a->flags);
+		return -EINVAL;
+	}
+	if (mode != MF_SPLIT_IPFRAG && (a->param < MF_SPLIT_MIN || a->param > MF_SPLIT_MAX)) {
+		snprintf(err, len, "actions[%u].maxPayload: %u is out of range; use %u..%u bytes",
+			 ai, a->param, MF_SPLIT_MIN, MF_SPLIT_MAX);
+		return -EINVAL;
+	}
+	if (mode != MF_SPLIT_DATAGRAM && (a->flags & MF_SPLIT_HEADER)) {
+		snprintf(err, len, "actions[%u].header: only mode datagram takes a header", ai);
+		return -EINVAL;
+	}
+	if (mode != MF_SPLIT_FRAMED && (a->flags & (MF_SPLIT_PREFIX32 | MF_SPLIT_OVERSIZE_DROP))) {
+		snprintf(err, len, "actions[%u]: prefix and oversize are options of mode framed",
+			 ai);
+		return -EINVAL;
+	}
+	if (ai + 1 >= wire->n_actions) {
+		snprintf(err, len, "actions[%u]: split sends nothing itself; a redirect or "
+			 "replicate must follow it", ai);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct mf_action_ops mf_action_split = {
+	.name = "split",
+	.type = MF_ACTION_SPLIT,
+	.terminal = false,
+	.needs_udp = true,
+	.dest_key = NULL,
+	.min_dests = 0,
+	.max_dests = 0,
+	.validate = split_validate,
+	.apply = split_apply,
+	.fini = NULL,
+};
