@@ -4,13 +4,14 @@
 // wrong; the receivers hand every datagram back and the shipped decoders
 // (apps/policy/decoders.ts) must restore each message byte for byte, in order.
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../apps/paths.js';
 import { FramedDecoder, SplitDatagramDecoder, encodeFramed } from '../../apps/policy/index.js';
 import { Manifold, PolicyOp, encodePolicy, type Destination, type Policy } from '../../ffi/index.js';
+import { Peer, PeerSet, kernelMac } from '../support/netns-peer.js';
 import { cleanupAppliances, startAppliance, uniqueName } from '../support/cli.js';
 
 const NAME = uniqueName('psp');
@@ -19,17 +20,12 @@ const NS = { s: `mfsp-s-${tag}`, x: `mfsp-x-${tag}`, y: `mfsp-y-${tag}` };
 const IF = { s: `mfss${tag}`, x: `mfsx${tag}`, y: `mfsy${tag}` };
 const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'split-peer.js');
 const SERVICE = '198.18.40.1';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const files: string[] = [];
 
 function namespaces(): string[] {
   return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!);
 }
 
-function kernelMac(ns: string, iface: string): string {
-  const r = spawnSync('ip', ['-n', ns, '-j', 'link', 'show', 'dev', iface], { encoding: 'utf8' });
-  return (JSON.parse(r.stdout) as { address: string }[])[0]!.address;
-}
 
 /** Deterministic bytes (xorshift), so a wrong byte anywhere shows. */
 function bytes(n: number, seed: number): Buffer {
@@ -42,37 +38,9 @@ function bytes(n: number, seed: number): Buffer {
   return b;
 }
 
-class Peer {
-  out = '';
-  readonly done: Promise<number>;
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (b: Buffer) => { this.out += b.toString(); });
-    child.stderr!.on('data', (b: Buffer) => { this.out += b.toString(); });
-    this.done = new Promise((r) => child.on('exit', (code) => r(code ?? -1)));
-  }
-
-  async waitFor(text: string, ms: number): Promise<void> {
-    const t0 = Date.now();
-    while (!this.out.includes(text)) {
-      if (Date.now() - t0 > ms) throw new Error(`peer did not say "${text}" in ${ms} ms: ${this.out}`);
-      await sleep(20);
-    }
-  }
-
-  async result<T>(): Promise<T> {
-    await this.done;
-    const line = this.out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-    if (!line) throw new Error(`peer printed no result: ${this.out}`);
-    return JSON.parse(line) as T;
-  }
-}
-
-const peers: Peer[] = [];
-function peer(ns: string, args: string[]): Peer {
-  const p = new Peer(spawn('ip', ['netns', 'exec', ns, process.execPath, PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  peers.push(p);
-  return p;
-}
+const peerSet = new PeerSet(PEER);
+const peers = peerSet.all;
+const peer = (ns: string, args: string[]): Peer => peerSet.start(ns, args);
 
 interface RecvResult { ports: Record<string, string[]> }
 
