@@ -236,7 +236,14 @@ export function validateConfig(value: unknown, source?: string): ApplianceConfig
       problems.push('policies: must be an array of policy objects');
     } else {
       // Same validator as `manifold policy add` (apps/policy), fields prefixed policies[i].
-      value.policies.forEach((p, i) => problems.push(...policyProblems(p, `policies[${i}].`)));
+      value.policies.forEach((p, i) => {
+        problems.push(...policyProblems(p, `policies[${i}].`));
+        // The appliance installs them itself; no client of the user's owns them.
+        if (isObject(p) && p.lifetime === 'client') {
+          problems.push(`policies[${i}].lifetime: a configured policy belongs to the appliance, ` +
+            'not to a client; use "persistent" or leave it out');
+        }
+      });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems, source);

@@ -261,7 +261,7 @@ describe('manifold policy (CLI against the core)', function () {
     await startAppliance({
       name: CLI_NAME, lcores: 1, hugepages: 'off', forward: 'drop',
       ports: [{ name: 'in', dev: 'net_null0' }, { name: 'out', dev: 'net_null1' }],
-      policies: [{ id: 'from-config', lifetime: 'client', match: { inPort: 'in' }, actions: [{ type: 'drop' }] }],
+      policies: [{ id: 'from-config', match: { inPort: 'in' }, actions: [{ type: 'drop' }] }],
     });
   });
 

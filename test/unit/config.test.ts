@@ -114,3 +114,15 @@ describe('core command line from a configuration', () => {
       '--port', 'a=net_ring0', '--port', 'b=net_ring1', '--fwd', 'a=drop', '--fwd', 'b=io']);
   });
 });
+
+describe('policies in the appliance configuration', () => {
+  it('refuses a configured policy tied to a client: the appliance owns it', () => {
+    const problems = problemsOf({
+      ports: [{ name: 'p0', dev: 'net_null0' }, { name: 'p1', dev: 'net_null1' }],
+      policies: [{ id: 'fan', lifetime: 'client', match: { protocol: 'udp', dstPort: 9000 },
+        actions: [{ type: 'drop' }] }],
+    });
+    expect(problems).to.deep.equal(['policies[0].lifetime: a configured policy belongs to the ' +
+      'appliance, not to a client; use "persistent" or leave it out']);
+  });
+});
