@@ -81,14 +81,8 @@ deliver_apply(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_
 	uint32_t ulen, ip_len;
 	int rc;
 
-	if (unlikely(pk->frag)) {
-		mf_pol_drop(c, p, MF_POLICY_DROP_FRAGMENT, m);
+	if (mf_pol_drop_unless_udp(c, p, m, pk))
 		return 1;
-	}
-	if (unlikely(pk->hdr_len == 0)) {
-		mf_pol_drop(c, p, MF_POLICY_DROP_NOT_UDP, m);
-		return 1;
-	}
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 	uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, pk->l4_off);
 	ulen = rte_be_to_cpu_16(uh->dgram_len);

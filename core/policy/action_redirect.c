@@ -11,15 +11,8 @@ redirect_apply(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol
 {
 	const struct mf_pol_dest *d = &a->dests[0];
 
-	if (unlikely(pk->frag)) {
-		mf_pol_drop(c, p, MF_POLICY_DROP_FRAGMENT, m);
+	if (mf_pol_drop_unless_udp(c, p, m, pk))
 		return 1;
-	}
-	/* not UDP, or its header is not in the first segment */
-	if (unlikely(pk->hdr_len == 0)) {
-		mf_pol_drop(c, p, MF_POLICY_DROP_NOT_UDP, m);
-		return 1;
-	}
 	/* After a replicate, clones of the payload share this buffer, but only past the
 	 * headers: rewriting the headers in place leaves the copies intact. */
 	mf_pol_rewrite(d, pk, rte_pktmbuf_mtod(m, uint8_t *));

@@ -41,15 +41,8 @@ replicate_apply(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_po
 	uint32_t i, j, n;
 	uint8_t *data;
 
-	if (unlikely(pk->frag)) {
-		mf_pol_drop(c, p, MF_POLICY_DROP_FRAGMENT, m);
+	if (mf_pol_drop_unless_udp(c, p, m, pk))
 		return 1;
-	}
-	/* not UDP, or its header is not in the first segment */
-	if (unlikely(pk->hdr_len == 0)) {
-		mf_pol_drop(c, p, MF_POLICY_DROP_NOT_UDP, m);
-		return 1;
-	}
 	for (i = 0; i < a->n_dests; i += n) {
 		n = RTE_MIN(a->n_dests - i, MF_REPL_CHUNK);
 		if (rte_pktmbuf_alloc_bulk(mf_pol.hdr_pool, hdr, n) != 0) {

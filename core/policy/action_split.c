@@ -252,14 +252,8 @@ split_apply(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_ac
 	const struct rte_udp_hdr *udp;
 	uint32_t plen;
 
-	if (unlikely(pk->frag)) {
-		mf_pol_drop(c, p, MF_POLICY_DROP_FRAGMENT, m);
+	if (mf_pol_drop_unless_udp(c, p, m, pk))
 		return 1;
-	}
-	if (unlikely(pk->hdr_len == 0)) {
-		mf_pol_drop(c, p, MF_POLICY_DROP_NOT_UDP, m);
-		return 1;
-	}
 	if ((w->flags & MF_SPLIT_MODE_MASK) == MF_SPLIT_IPFRAG) {
 		if (m->pkt_len - RTE_ETHER_HDR_LEN <= w->param)
 			return 0;

@@ -244,6 +244,23 @@ mf_pol_drop(struct mf_pol_ctx *c, const struct mf_pol *p, enum mf_policy_drop wh
 	rte_pktmbuf_free(m);
 }
 
+/* The UDP actions need a whole datagram whose UDP header is in the first segment. When m is
+ * not one, it is dropped, counted by reason, and this returns true. */
+static inline bool
+mf_pol_drop_unless_udp(struct mf_pol_ctx *c, const struct mf_pol *p, struct rte_mbuf *m,
+		       const struct mf_pol_pkt *pk)
+{
+	if (unlikely(pk->frag)) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_FRAGMENT, m);
+		return true;
+	}
+	if (unlikely(pk->hdr_len == 0)) {
+		mf_pol_drop(c, p, MF_POLICY_DROP_NOT_UDP, m);
+		return true;
+	}
+	return false;
+}
+
 /* validate.c: wire -> policy object (not yet in the store); 0 or -errno with the field. */
 int mf_pol_build(struct mf_core *core, const struct mf_policy_wire *wire,
 		 const struct mf_policy_dest *dests, uint32_t n_in, uint32_t in_len,
