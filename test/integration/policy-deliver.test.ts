@@ -4,11 +4,12 @@
 // it to a socket the app bound on another port, where the app reads every datagram intact
 // through the ordinary recv API. Drops are counted by reason (no socket), and a policy that
 // names another client's socket delivers nothing to it.
+import { collect } from '../support/datagrams.js';
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../apps/paths.js';
-import { Manifold, type Datagram } from '../../ffi/index.js';
+import { Manifold } from '../../ffi/index.js';
 import { cleanupAppliances, startAppliance, uniqueName } from '../support/cli.js';
 
 const NAME = uniqueName('dlv');
@@ -25,15 +26,6 @@ function removeNamespace(): void {
   if (list.split('\n').some((l) => l.split(' ')[0] === NS)) spawnSync('ip', ['netns', 'del', NS]);
 }
 
-async function collect(sock: { onMessage(cb: (d: Datagram) => void): () => void }, want: number, ms: number): Promise<Datagram[]> {
-  const got: Datagram[] = [];
-  const stop = sock.onMessage((d) => got.push(d));
-  const until = Date.now() + ms;
-  while (got.length < want && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 200)); // anything beyond `want` would show here
-  stop();
-  return got;
-}
 
 async function send(port: number, count: number, size: number): Promise<void> {
   const run = spawn('ip', ['netns', 'exec', NS, process.execPath, PEER, 'send', '--to', `${CORE_IP}:${port}`,

@@ -3,6 +3,7 @@
 // pings the core, resolves it by ARP, exchanges UDP with an app bound through the ffi client
 // (datagrams below and above the MTU, both ways), and malformed frames injected from the
 // namespace are counted by reason without disturbing the traffic around them.
+import { collect } from '../support/datagrams.js';
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -38,15 +39,6 @@ function peerReports(out: string): Record<string, number>[] {
   return out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>);
 }
 
-async function collect(sock: { onMessage(cb: (d: Datagram) => void): () => void }, want: number, ms: number): Promise<Datagram[]> {
-  const got: Datagram[] = [];
-  const stop = sock.onMessage((d) => got.push(d));
-  const until = Date.now() + ms;
-  while (got.length < want && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 200)); // anything beyond `want` would show here
-  stop();
-  return got;
-}
 
 /** Checks udp-peer's datagrams: sequence numbers 0..n-1 once each, size, filler 0x6d. */
 function checkPeerDatagrams(got: Datagram[], n: number, size: number): void {
