@@ -7,7 +7,7 @@ import { native } from './bindings.js';
 
 // ---- constants (checked against the library's "const" group) --------------------------------
 
-export const ABI_MAJOR = 1;
+export const ABI_MAJOR = 2;
 export const ABI_MINOR = 0;
 export const CACHE_LINE = 64;
 export const MAX_CLIENTS = 16;

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define MF_ABI_MAGIC 0x444c464dU /* "MFLD" read as little-endian bytes */
-#define MF_ABI_MAJOR 1           /* bumped when a layout changes incompatibly */
+#define MF_ABI_MAJOR 2           /* bumped when a layout changes incompatibly */
 #define MF_ABI_MINOR 0           /* bumped when something is only added */
 
 #define MF_CACHE_LINE 64
@@ -78,7 +78,8 @@ enum mf_op {
 #define MF_OP_STACK_FIRST 32  /* addresses, routes, neighbours, UDP sockets */
 #define MF_OP_POLICY_FIRST 64 /* policies: add, update, remove, list, stats */
 #define MF_OP_DIAG_FIRST 96   /* diagnostics: lcores, trace, capture */
-#define MF_OP_TABLE_SIZE 128  /* every op number is below this */
+#define MF_OP_SEND_FIRST 128  /* aggregate sends: submit, reap, lateness */
+#define MF_OP_TABLE_SIZE 160  /* every op number is below this */
 
 #define MF_PORT_ALL 0xffffu
 #define MF_PORT_NONE 0xffffu
@@ -316,5 +317,6 @@ _Static_assert(sizeof(struct mf_port_info) * MF_MAX_PORTS + 4 <= MF_ARENA_SLOT_S
 #include "manifold_abi_stack.h"
 #include "manifold_abi_policy.h"
 #include "manifold_abi_diag.h"
+#include "manifold_abi_send.h"
 
 #endif /* MANIFOLD_ABI_H */
