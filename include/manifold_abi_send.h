@@ -116,8 +116,10 @@ struct mf_send_dest {
 	uint16_t udp_port;     /* 1..65535 */
 	uint16_t src_udp_port; /* 0: the destination's udp_port */
 	uint8_t kind;          /* enum mf_send_dest_kind */
-	uint8_t reserved[3];
+	uint8_t has_mac;       /* 1: send to `mac`, no ARP (e.g. a peer that does not answer) */
+	uint8_t mac[6];
 	char policy[32];       /* MF_SEND_DEST_POLICY: the policy's id (MF_POLICY_ID_LEN) */
+	uint8_t reserved[4];
 };
 
 struct mf_send_msg {
@@ -193,7 +195,7 @@ _Static_assert(MF_SEND_DROP_MAX <= MF_SEND_DROP_CAPACITY, "send drop reasons out
 _Static_assert(sizeof(struct mf_send_arg) == 40, "mf_send_arg size");
 _Static_assert(sizeof(struct mf_send_arg) <= 48, "mf_send_arg fits mf_request.args");
 _Static_assert(sizeof(struct mf_send_chunk) == 8, "mf_send_chunk size");
-_Static_assert(sizeof(struct mf_send_dest) == 48, "mf_send_dest size");
+_Static_assert(sizeof(struct mf_send_dest) == 56, "mf_send_dest size");
 _Static_assert(sizeof(struct mf_send_msg) == 24, "mf_send_msg size");
 _Static_assert(sizeof(struct mf_send_reply) == 16, "mf_send_reply size");
 _Static_assert(sizeof(struct mf_send_reap_arg) == 8, "mf_send_reap_arg size");
