@@ -23,6 +23,7 @@
 #include <rte_cycles.h>
 
 #include "control.h"
+#include "mf_proc.h"
 #include "mf_ring.h"
 #include "policy/policy.h"
 #include "stack/stack.h"
@@ -66,6 +67,7 @@ client_free(struct mf_client *c)
 	__atomic_store_n(&c->cpl_cons.value, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->state, (uint32_t)MF_CLIENT_FREE, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->generation, c->generation + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->owner_start, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->owner_pid, 0, __ATOMIC_RELEASE);
 }
 
@@ -134,7 +136,7 @@ clients_reap(struct mf_core *core)
 
 		if (pid == 0)
 			continue;
-		if (mf_pid_alive(pid))
+		if (mf_proc_alive(pid, __atomic_load_n(&c->owner_start, __ATOMIC_ACQUIRE)))
 			continue;
 		client_free(c);
 		ctl.seen_pid[i] = 0;

@@ -14,37 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mf_proc.h"
 #include "segment.h"
 
 #define STALE_WAIT_MS 200 /* how long a segment without magic may be "being created" */
-
-int
-mf_pid_alive(uint64_t pid)
-{
-	char path[64], buf[256], *paren;
-	ssize_t n;
-	int fd;
-
-	/* A value that is no pid (kill() would read it as a process group) is not alive. */
-	if (pid == 0 || pid > INT_MAX)
-		return 0;
-	if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/stat", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 1; /* no /proc to ask: trust kill() */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = '\0';
-	/* "pid (comm) S ...": the state follows the last ')' */
-	paren = strrchr(buf, ')');
-	if (paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'))
-		return 0;
-	return 1;
-}
 
 /* Another core's segment: 1 if its core still runs (pid in *pid), 0 if stale, -EAGAIN if it
  * is too young to tell (no magic yet). */
@@ -77,7 +50,7 @@ segment_owner_alive(const char *shm_name, uint32_t *pid)
 	 * that reuses pids. */
 	if (h.core_pid == 0 || h.core_pid == (uint32_t)getpid())
 		return 0;
-	return mf_pid_alive(h.core_pid);
+	return mf_proc_alive(h.core_pid, h.core_start);
 }
 
 static int
@@ -160,6 +133,7 @@ mf_segment_create(struct mf_segment *seg, const char *name, char *err, size_t er
 	h->state = MF_SEG_STARTING;
 	h->segment_size = seg->size;
 	h->core_pid = (uint32_t)getpid();
+	h->core_start = mf_proc_self_start();
 	h->ring_log2 = MF_RING_LOG2;
 	h->max_clients = MF_MAX_CLIENTS;
 	h->max_ports = MF_MAX_PORTS;

@@ -31,10 +31,6 @@ mf_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* 1 when process `pid` exists and is not a zombie (a killed process whose parent has not
- * reaped it yet still answers kill(pid, 0)), else 0. */
-int mf_pid_alive(uint64_t pid);
-
 /* Create /dev/shm/manifold.<name> in state MF_SEG_STARTING. A segment left by a core that is
  * gone is removed first; one whose core still runs gives -EEXIST. 0 or -errno, with
  * "<wrong>; <right>" in err. */

@@ -258,7 +258,8 @@ struct mf_client {
 	uint32_t state;          /* enum mf_client_state */
 	uint32_t generation;     /* incremented by the core each time it frees the slot */
 	uint64_t attach_ns;      /* CLOCK_MONOTONIC when claimed */
-	uint8_t reserved[MF_CACHE_LINE - 24];
+	uint64_t owner_start;    /* the owner's start time (mf_proc.h), so a reused pid is not it */
+	uint8_t reserved[MF_CACHE_LINE - 32];
 	struct mf_ring_index req_prod; /* written by the client */
 	struct mf_ring_index req_cons; /* written by the core */
 	struct mf_ring_index cpl_prod; /* written by the core */
@@ -281,6 +282,7 @@ struct mf_seg_header {
 	uint8_t max_lcores;      /* MF_MAX_LCORES */
 	uint64_t start_ns;       /* CLOCK_MONOTONIC when the core created the segment */
 	uint64_t heartbeat_ns;   /* refreshed by the control loop; stale => core hung or dead */
+	uint64_t core_start;     /* the core's start time (mf_proc.h): pid + this name the process */
 	uint32_t clients_offset;
 	uint32_t stats_offset;
 	uint32_t arena_offset;

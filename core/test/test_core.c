@@ -19,6 +19,7 @@
 #include "eal_args.h"
 #include "fwd_conf.h"
 #include "huge.h"
+#include "mf_proc.h"
 #include "mf_ring.h"
 #include "segment.h"
 
@@ -412,7 +413,7 @@ test_fwd_word(void)
 
 /* Leave a segment as a core with `pid` would have: magic and core_pid set. */
 static void
-plant_segment(const char *name, uint32_t pid)
+plant_segment_started(const char *name, uint32_t pid, uint64_t start)
 {
 	char shm[64];
 	struct mf_seg_header *h;
@@ -426,8 +427,15 @@ plant_segment(const char *name, uint32_t pid)
 	CHECK(h != MAP_FAILED);
 	h->magic = MF_ABI_MAGIC;
 	h->core_pid = pid;
+	h->core_start = start;
 	munmap(h, 4096);
 	close(fd);
+}
+
+static void
+plant_segment(const char *name, uint32_t pid)
+{
+	plant_segment_started(name, pid, 0);
 }
 
 static void
@@ -460,16 +468,25 @@ test_segment(void)
 	CHECK(mf_segment_create(&seg2, name, err, sizeof(err)) == -EEXIST);
 	CHECK(strstr(err, "is already running (pid") != NULL);
 
+	/* a live pid that started at another time is a reused pid: the segment is stale */
+	plant_segment_started(name, (uint32_t)getppid(), 1);
+	CHECK(mf_segment_create(&seg2, name, err, sizeof(err)) == 0);
+	mf_segment_destroy(&seg2);
+
 	/* liveness: a zombie is dead, and so is a value that is no pid */
-	CHECK(mf_pid_alive((uint64_t)getpid()) == 1);
-	CHECK(mf_pid_alive(0) == 0 && mf_pid_alive((uint64_t)1 << 40) == 0);
+	CHECK(mf_proc_alive((uint64_t)getpid(), 0) == 1);
+	CHECK(mf_proc_alive(0, 0) == 0 && mf_proc_alive((uint64_t)1 << 40, 0) == 0);
+	/* a pid with the start time it had is that process; with another, a reused pid */
+	CHECK(mf_proc_self_start() != 0);
+	CHECK(mf_proc_alive((uint64_t)getpid(), mf_proc_self_start()) == 1);
+	CHECK(mf_proc_alive((uint64_t)getpid(), mf_proc_self_start() + 1) == 0);
 	child = fork();
 	if (child == 0)
 		_exit(0);
 	usleep(100 * 1000); /* let it exit; unreaped, it is a zombie */
-	CHECK(mf_pid_alive((uint64_t)child) == 0);
+	CHECK(mf_proc_alive((uint64_t)child, 0) == 0);
 	waitpid(child, NULL, 0);
-	CHECK(mf_pid_alive((uint64_t)child) == 0);
+	CHECK(mf_proc_alive((uint64_t)child, 0) == 0);
 
 	/* a dead owner is cleaned up */
 	child = fork();

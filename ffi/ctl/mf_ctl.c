@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "manifold_abi.h"
+#include "mf_proc.h"
 #include "mf_ring.h"
 #include "mf_ctl.h"
 
@@ -54,6 +55,7 @@ struct mf_ctl {
 	struct mf_stats *stats;
 	uint32_t client;                /* index of our slot */
 	uint32_t core_pid;
+	uint64_t core_start;            /* with core_pid, names the core process (mf_proc.h) */
 	uint64_t pid;                   /* ours, as written to owner_pid */
 	uint32_t generation;            /* of our slot when claimed */
 	char name[MF_INSTANCE_NAME_MAX + 1];
@@ -106,35 +108,6 @@ MF_CTL_API const char *mf_ctl_last_error(void)
 MF_CTL_API uint32_t mf_ctl_abi_version(void)
 {
 	return ((uint32_t)MF_ABI_MAJOR << 16) | MF_ABI_MINOR;
-}
-
-/* 1 when process `pid` exists and is not a zombie. A core killed while its parent is busy
- * (e.g. the very process that called mf_ctl_call) stays a zombie until reaped, and kill(pid, 0)
- * still succeeds on it, so /proc is asked as well. */
-static int pid_alive(uint32_t pid)
-{
-	char path[64], buf[512];
-	ssize_t n;
-	char *p;
-	int fd;
-
-	if (pid == 0)
-		return 0;
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : 1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* "pid (comm) S ..."; comm may hold spaces and parentheses */
-	if (p == NULL || p[1] != ' ')
-		return 1;
-	return !(p[2] == 'Z' || p[2] == 'X' || p[2] == 'x');
 }
 
 static uint32_t load_u32(const uint32_t *p)
@@ -257,6 +230,7 @@ static int claim_slot(struct mf_ctl *ctl)
 		ctl->client = i;
 		ctl->generation = load_u32(&c->generation);
 		c->attach_ns = now_ns();
+		__atomic_store_n(&c->owner_start, mf_proc_self_start(), __ATOMIC_RELEASE);
 		__atomic_store_n(&c->state, (uint32_t)MF_CLIENT_ATTACHED, __ATOMIC_RELEASE);
 		return 0;
 	}
@@ -373,11 +347,12 @@ MF_CTL_API int mf_ctl_attach_ex(const char *name, uint32_t timeout_ms, struct mf
 		goto err;
 
 	ctl->core_pid = ctl->hdr->core_pid;
+	ctl->core_start = load_u64(&ctl->hdr->core_start);
 	ctl->stats = (struct mf_stats *)(ctl->seg + ctl->hdr->stats_offset);
 	for (;;) {
 		uint32_t state = load_u32(&ctl->hdr->state);
 
-		if (!pid_alive(ctl->core_pid)) {
+		if (!mf_proc_alive(ctl->core_pid, ctl->core_start)) {
 			rc = fail(-ECONNREFUSED,
 				  "instance '%s' is not running (stale segment from pid %u); start "
 				  "it with: manifold start --name %s (the stale /dev/shm%s is "
@@ -443,7 +418,7 @@ static int check_core(struct mf_ctl *ctl)
 {
 	if (ctl->gone)
 		return fail(ctl->gone, "core '%s' (pid %u) has exited", ctl->name, ctl->core_pid);
-	if (!pid_alive(ctl->core_pid)) {
+	if (!mf_proc_alive(ctl->core_pid, ctl->core_start)) {
 		ctl->gone = -ECONNRESET;
 		return fail(-ECONNRESET, "core '%s' (pid %u) has exited", ctl->name,
 			    ctl->core_pid);
@@ -465,7 +440,7 @@ MF_CTL_API uint32_t mf_ctl_core_pid(const struct mf_ctl *ctl)
 
 MF_CTL_API int mf_ctl_core_alive(const struct mf_ctl *ctl)
 {
-	return ctl && !ctl->gone && pid_alive(ctl->core_pid);
+	return ctl && !ctl->gone && mf_proc_alive(ctl->core_pid, ctl->core_start);
 }
 
 MF_CTL_API uint64_t mf_ctl_heartbeat_age_ns(const struct mf_ctl *ctl)
