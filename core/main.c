@@ -159,6 +159,7 @@ run_single_lcore(struct mf_core *core)
 			next = now + period;
 		}
 	}
+	mf_policy_worker_stop(w);
 }
 
 int

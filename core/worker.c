@@ -42,6 +42,21 @@ mf_worker_begin(struct mf_worker *w)
 	w->last_tsc = w->start_tsc;
 }
 
+/* Held aggregate messages have a deadline: sleep no longer than until it. */
+static inline uint32_t
+policy_sleep_ns(const struct mf_worker *w)
+{
+	uint64_t next = mf_policy_deadline(w), now;
+
+	if (likely(next == UINT64_MAX))
+		return MF_SLEEP_MAX_NS;
+	now = rte_rdtsc();
+	if (next <= now)
+		return 0;
+	return (uint32_t)RTE_MIN((next - now) * 1000000000ull / rte_get_tsc_hz(),
+				 (uint64_t)MF_SLEEP_MAX_NS);
+}
+
 static void
 worker_idle(struct mf_worker *w)
 {
@@ -57,7 +72,11 @@ worker_idle(struct mf_worker *w)
 	}
 	w->sleep_ns = w->sleep_ns ? RTE_MIN(w->sleep_ns * 2, MF_SLEEP_MAX_NS) : MF_SLEEP_MIN_NS;
 	ts.tv_sec = 0;
-	ts.tv_nsec = w->sleep_ns;
+	ts.tv_nsec = RTE_MIN(w->sleep_ns, policy_sleep_ns(w));
+	if (ts.tv_nsec == 0) {
+		rte_pause();
+		return;
+	}
 	nanosleep(&ts, NULL);
 	mf_cnt_add(&w->idle_sleeps, 1);
 }
@@ -101,6 +120,7 @@ mf_worker_poll(struct mf_worker *w)
 	}
 	__atomic_store_n(&w->total_cycles, now - w->start_tsc, __ATOMIC_RELAXED);
 	mf_cnt_add(&w->polls, 1);
+	mf_policy_timer(w, now); /* aggregate: deadlines, and what a policy change leaves held */
 	mf_policy_quiescent(w); /* holds no policy table from here on */
 	w->last_tsc = now;
 	return nb_total;
@@ -114,5 +134,6 @@ mf_worker_main(void *arg)
 	mf_worker_begin(w);
 	while (!mf_force_quit)
 		mf_worker_poll(w);
+	mf_policy_worker_stop(w);
 	return 0;
 }

@@ -62,5 +62,5 @@ export { Policies, PolicyOp, POLICY_SLOT_DESTS, DEST_SLOT_DESTS, encodePolicy, d
 export type { DestinationOptions, PolicyLimits } from './policies.js';
 export { PolicyError, validatePolicy, policyProblems } from '../apps/policy/index.js';
 export type { Action, Destination, Policy, PolicyMatch, PolicyStats, PolicySummary, Lifetime } from '../apps/policy/index.js';
-export { SplitDatagramDecoder, FramedDecoder, SplitDecodeError, encodeFramed } from '../apps/policy/decoders.js';
+export { SplitDatagramDecoder, FramedDecoder, SplitDecodeError, encodeFramed, decodeAggregated } from '../apps/policy/decoders.js';
 export type { SplitAction } from '../apps/policy/index.js';

@@ -13,6 +13,7 @@
 import koffi, { type TypeObject } from 'koffi';
 import {
   ACTION_TYPES,
+  AGGREGATE_FLUSH_REASONS,
   DROP_REASONS,
   PROTOCOLS,
   formatIpv4,
@@ -20,6 +21,7 @@ import {
   parsePrefix,
   validatePolicy,
   type Action,
+  type AggregateStats,
   type Destination,
   type Lifetime,
   type Policy,
@@ -28,6 +30,7 @@ import {
   type PolicySummary,
 } from '../apps/policy/index.js';
 import { splitFromWire, splitWire } from '../apps/policy/split.js';
+import { aggregateFromWire, aggregateWire } from '../apps/policy/aggregate.js';
 import type { Manifold } from './client.js';
 import { ManifoldError, errnoNumber } from './errors.js';
 import { ARENA_SLOT_SIZE, formatMac, parseMac, type PortInfo } from './structs.js';
@@ -53,7 +56,9 @@ export const POLICY_MAX_ACTIONS = 8;
 export const POLICY_ANY_PORT = 0xffff;
 export const POLICY_NO_OWNER = 0xffffffff;
 export const POLICY_DEST_COMMIT = 1;
-export const POLICY_DROP_CAPACITY = 12;
+export const POLICY_DROP_CAPACITY = 16;
+export const AGG_FLUSH_CAPACITY = 8;
+export const AGG_HOLD_BUCKETS = 24;
 
 export const MfPolicyMatch = koffi.struct('mf_policy_match', {
   src_ip: 'uint32_t',
@@ -82,6 +87,8 @@ export const MfPolicyAction = koffi.struct('mf_policy_action', {
   flags: 'uint8_t',
   param: 'uint16_t',
   n_dests: 'uint32_t',
+  param32: 'uint32_t',
+  reserved: 'uint32_t',
 });
 export const MfPolicyWire = koffi.struct('mf_policy_wire', {
   id: koffi.array('char', POLICY_ID_LEN),
@@ -128,6 +135,15 @@ export const MfPolicyInfo = koffi.struct('mf_policy_info', {
   matched_packets: 'uint64_t',
   matched_bytes: 'uint64_t',
 });
+export const MfPolicyAggStats = koffi.struct('mf_policy_agg_stats', {
+  messages: 'uint64_t',
+  packed: 'uint64_t',
+  datagrams: 'uint64_t',
+  flush: koffi.array('uint64_t', AGG_FLUSH_CAPACITY),
+  oversize: 'uint64_t',
+  hold_max_ns: 'uint64_t',
+  hold_hist: koffi.array('uint64_t', AGG_HOLD_BUCKETS),
+});
 export const MfPolicyStats = koffi.struct('mf_policy_stats', {
   matched_packets: 'uint64_t',
   matched_bytes: 'uint64_t',
@@ -138,6 +154,7 @@ export const MfPolicyStats = koffi.struct('mf_policy_stats', {
   first: 'uint32_t',
   count: 'uint32_t',
   reserved: 'uint32_t',
+  agg: MfPolicyAggStats,
 });
 export const MfPolicyDestStats = koffi.struct('mf_policy_dest_stats', {
   ip: 'uint32_t',
@@ -164,6 +181,7 @@ export const POLICY_STRUCTS = {
   mf_policy_info: MfPolicyInfo,
   mf_policy_stats: MfPolicyStats,
   mf_policy_dest_stats: MfPolicyDestStats,
+  mf_policy_agg_stats: MfPolicyAggStats,
 } as const;
 
 const off = (t: TypeObject, f: string): number => koffi.offsetof(t, f);
@@ -182,6 +200,7 @@ const W = {
   actionDests: off(MfPolicyAction, 'n_dests'),
   actionFlags: off(MfPolicyAction, 'flags'),
   actionParam: off(MfPolicyAction, 'param'),
+  actionParam32: off(MfPolicyAction, 'param32'),
 };
 const M = {
   src_ip: off(MfPolicyMatch, 'src_ip'),
@@ -317,6 +336,12 @@ export function encodePolicy(p: Policy, ports: readonly PortRef[]): EncodedPolic
       first.writeUInt8(sw.flags, base + W.actionFlags);
       first.writeUInt16LE(sw.param, base + W.actionParam);
     }
+    if (a.type === 'aggregate') {
+      const aw = aggregateWire(a);
+      first.writeUInt8(aw.flags, base + W.actionFlags);
+      first.writeUInt16LE(aw.param, base + W.actionParam);
+      first.writeUInt32LE(aw.param32, base + W.actionParam32);
+    }
     const ds = all[i]!;
     for (let j = 0; j < inFirst[i]!; j++, at += D.size) encodeDestination(ds[j]!, destWhere(a, i, j), ports, first, at);
     for (let j = inFirst[i]!; j < ds.length; j += DEST_SLOT_DESTS) {
@@ -407,6 +432,10 @@ export function decodePolicy(header: Buffer, dests: Buffer, ports: readonly Port
     else if (type === 'replicate') actions.push({ type, destinations: ds });
     else if (type === 'deliver') actions.push({ type, socket: { ip: ds[0]?.ip ?? '0.0.0.0', port: ds[0]?.udpPort ?? 0 } });
     else if (type === 'split') actions.push(splitFromWire(header.readUInt8(base + W.actionFlags), header.readUInt16LE(base + W.actionParam)));
+    else if (type === 'aggregate') {
+      actions.push(aggregateFromWire(header.readUInt8(base + W.actionFlags), header.readUInt16LE(base + W.actionParam),
+        header.readUInt32LE(base + W.actionParam32)));
+    }
     else actions.push({ type });
   }
   const p: Policy = {
@@ -417,6 +446,22 @@ export function decodePolicy(header: Buffer, dests: Buffer, ports: readonly Port
     lifetime: header.readUInt8(W.lifetime) === 1 ? 'client' : 'persistent',
   };
   return p;
+}
+
+/** struct mf_policy_agg_stats at `at` of a STATS reply. */
+export function decodeAggregateStats(b: Buffer, at: number): AggregateStats {
+  const A = (f: string): number => at + off(MfPolicyAggStats, f);
+  const flushes = {} as AggregateStats['flushes'];
+  AGGREGATE_FLUSH_REASONS.forEach((name, k) => { flushes[name] = u64(b, A('flush') + 8 * k); });
+  return {
+    messages: u64(b, A('messages')),
+    packed: u64(b, A('packed')),
+    datagrams: u64(b, A('datagrams')),
+    flushes,
+    oversize: u64(b, A('oversize')),
+    holdMaxNs: u64(b, A('hold_max_ns')),
+    holdHistogramUs: Array.from({ length: AGG_HOLD_BUCKETS }, (_, k) => u64(b, A('hold_hist') + 8 * k)),
+  };
 }
 
 // ---- the client's accessor ------------------------------------------------------------------
@@ -518,6 +563,8 @@ export class Policies {
           dropped,
           destinations: [],
         };
+        const agg = decodeAggregateStats(b, S('agg'));
+        if (agg.messages > 0 || agg.datagrams > 0) out.aggregate = agg;
       }
       const count = b.readUInt32LE(S('count'));
       for (let i = 0; i < count; i++) {

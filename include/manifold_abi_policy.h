@@ -51,6 +51,7 @@ enum mf_action_type {
 	MF_ACTION_DELIVER = 3,   /* to a UDP socket of the client that owns the policy */
 	MF_ACTION_DROP = 4,      /* count and free */
 	MF_ACTION_SPLIT = 5,     /* cut into several datagrams; each goes on down the chain */
+	MF_ACTION_AGGREGATE = 6, /* pack messages into datagrams; each goes on down the chain */
 	MF_ACTION_MAX
 };
 
@@ -72,13 +73,14 @@ enum mf_policy_lifetime {
 	X(SOCKET_FULL, "socket_full", "deliver: the socket's queue (or the sockets' share of " \
 	  "mbufs) was full")                                                                    \
 	X(BAD_UDP, "bad_udp", "deliver: UDP length or checksum wrong, or too big for a socket") \
-	X(OVERSIZE, "oversize", "split framed: a message over maxPayload (cut, or dropped)")    \
+	X(OVERSIZE, "oversize", "split framed: a message over maxPayload (cut, or dropped); "  \
+	  "aggregate: a message over maxBytes, dropped by option")                            \
 	X(MALFORMED, "malformed", "split framed: a length prefix runs past the datagram's end")
 
 #define MF_POLICY_DROP_ENUM(e, name, help) MF_POLICY_DROP_##e,
 enum mf_policy_drop { MF_POLICY_DROPS(MF_POLICY_DROP_ENUM) MF_POLICY_DROP_MAX };
 #undef MF_POLICY_DROP_ENUM
-#define MF_POLICY_DROP_CAPACITY 12
+#define MF_POLICY_DROP_CAPACITY 16
 
 struct mf_policy_match {
 	uint32_t src_ip;     /* host order; ignored when src_prefix is 0 */
@@ -120,11 +122,33 @@ struct mf_split_hdr {
 	uint16_t count;
 };
 
+/* mf_policy_action.flags of aggregate. */
+#define MF_AGG_PREFIX32 0x01u      /* u32 length prefixes (else u16), big-endian */
+#define MF_AGG_OVERSIZE_DROP 0x02u /* drop a message over maxBytes (else it goes alone) */
+
+/* Why aggregate sent a packed datagram on: X(ENUM_SUFFIX, "name", "what"). */
+#define MF_AGG_FLUSHES(X)                                                                      \
+	X(FULL, "full", "the next message would not fit in maxBytes")                           \
+	X(TIMER, "timer", "the oldest message had waited maxDelayUs")                           \
+	X(UPDATE, "update", "the policy was updated or removed")                                \
+	X(EVICT, "evict", "a worker's bins were all taken; the oldest made room")               \
+	X(STOP, "stop", "the core stopped")
+
+#define MF_AGG_FLUSH_ENUM(e, name, help) MF_AGG_FLUSH_##e,
+enum mf_agg_flush { MF_AGG_FLUSHES(MF_AGG_FLUSH_ENUM) MF_AGG_FLUSH_MAX };
+#undef MF_AGG_FLUSH_ENUM
+#define MF_AGG_FLUSH_CAPACITY 8
+/* Hold-time histogram: bucket 0 counts < 1 us, bucket k [2^(k-1), 2^k) us, the last one the
+ * rest (>= 2^22 us, about 4.2 s). */
+#define MF_AGG_HOLD_BUCKETS 24
+
 struct mf_policy_action {
 	uint8_t type;          /* enum mf_action_type */
-	uint8_t flags;         /* split: MF_SPLIT_*; 0 for the others */
-	uint16_t param;        /* split: MTU or maxPayload; 0 for the others */
+	uint8_t flags;         /* split: MF_SPLIT_*; aggregate: MF_AGG_*; 0 for the others */
+	uint16_t param;        /* split: MTU or maxPayload; aggregate: maxBytes; 0 for the others */
 	uint32_t n_dests;      /* destinations of this action */
+	uint32_t param32;      /* aggregate: maxDelayUs; 0 for the others */
+	uint32_t reserved;     /* 0 */
 };
 
 struct mf_policy_wire {
@@ -183,6 +207,17 @@ struct mf_policy_info {
 	uint64_t matched_bytes;
 };
 
+/* What an aggregate action did (all zero for a policy without one). */
+struct mf_policy_agg_stats {
+	uint64_t messages;      /* messages taken in */
+	uint64_t packed;        /* messages that left in packed datagrams */
+	uint64_t datagrams;     /* datagrams sent on: the flushes, plus oversize ones sent alone */
+	uint64_t flush[MF_AGG_FLUSH_CAPACITY]; /* flushes by reason, enum mf_agg_flush */
+	uint64_t oversize;      /* messages over maxBytes (sent alone, or dropped) */
+	uint64_t hold_max_ns;   /* longest a datagram's oldest message was held */
+	uint64_t hold_hist[MF_AGG_HOLD_BUCKETS]; /* flushes by that hold time, log2 us buckets */
+};
+
 struct mf_policy_stats {
 	uint64_t matched_packets;
 	uint64_t matched_bytes;
@@ -193,6 +228,7 @@ struct mf_policy_stats {
 	uint32_t first;         /* index of the first entry that follows */
 	uint32_t count;         /* entries that follow */
 	uint32_t reserved;
+	struct mf_policy_agg_stats agg;
 };
 
 struct mf_policy_dest_stats {
@@ -211,7 +247,11 @@ _Static_assert(MF_OP_POLICY_END <= MF_OP_DIAG_FIRST, "policy ops overflow into d
 _Static_assert(MF_POLICY_DROP_MAX <= MF_POLICY_DROP_CAPACITY, "drop reasons outgrew the stats");
 _Static_assert(sizeof(struct mf_policy_match) == 20, "mf_policy_match size");
 _Static_assert(sizeof(struct mf_policy_dest) == 24, "mf_policy_dest size");
-_Static_assert(sizeof(struct mf_policy_wire) == 128, "mf_policy_wire size");
+_Static_assert(MF_AGG_FLUSH_MAX <= MF_AGG_FLUSH_CAPACITY, "flush reasons outgrew the stats");
+_Static_assert(sizeof(struct mf_policy_action) == 16, "mf_policy_action size");
+_Static_assert(sizeof(struct mf_policy_wire) == 192, "mf_policy_wire size");
+_Static_assert(sizeof(struct mf_policy_agg_stats) == 296, "mf_policy_agg_stats size");
+_Static_assert(sizeof(struct mf_policy_stats) == 472, "mf_policy_stats size");
 _Static_assert(sizeof(struct mf_policy_id_arg) <= 48, "fits mf_request.args");
 _Static_assert(sizeof(struct mf_policy_dest_arg) <= 48, "fits mf_request.args");
 _Static_assert(sizeof(struct mf_policy_info) == 64, "mf_policy_info size");

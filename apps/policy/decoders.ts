@@ -7,6 +7,9 @@
 //   FramedDecoder         split mode "framed": datagrams carry whole length-prefixed messages
 //                         (u16 or u32, big-endian, not counting the prefix); an oversize message
 //                         the core cut ("fragment") continues in the next datagrams, in order.
+//   decodeAggregated      aggregate: one packed datagram -> its messages, in order. The same
+//                         form as framed, but aggregate never cuts a message, so every one
+//                         must be whole.
 import { SPLIT_HEADER_LEN } from './split.js';
 
 export class SplitDecodeError extends Error {
@@ -133,4 +136,21 @@ export function encodeFramed(msgs: readonly Buffer[], prefix: 'u16' | 'u32' = 'u
     parts.push(h, m);
   }
   return Buffer.concat(parts);
+}
+
+/** The messages an aggregate action packed into one datagram's payload, in the order they
+ * came: each is preceded by its length (u16 or u32, big-endian, as the action's `prefix`).
+ * Throws SplitDecodeError naming the offset when the payload is not whole messages. */
+export function decodeAggregated(d: Buffer, prefix: 'u16' | 'u32' = 'u16'): Buffer[] {
+  const pre = prefix === 'u32' ? 4 : 2;
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < d.length) {
+    if (at + pre > d.length) throw new SplitDecodeError(`aggregated: ${d.length - at} bytes at offset ${at} are too few for a ${prefix} length prefix`);
+    const len = prefix === 'u32' ? d.readUInt32BE(at) : d.readUInt16BE(at);
+    if (at + pre + len > d.length) throw new SplitDecodeError(`aggregated: the message at offset ${at} says ${len} bytes but ${d.length - at - pre} remain`);
+    out.push(Buffer.from(d.subarray(at + pre, at + pre + len)));
+    at += pre + len;
+  }
+  return out;
 }

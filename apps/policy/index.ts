@@ -2,4 +2,5 @@
 export * from './types.js';
 export * from './validate.js';
 export * from './split.js';
+export * from './aggregate.js';
 export * from './decoders.js';

@@ -97,7 +97,27 @@ export interface SplitAction {
   oversize?: 'fragment' | 'drop';
 }
 
-export type Action = RedirectAction | ReplicateAction | DeliverAction | DropAction | SplitAction;
+/** Aggregate: pack UDP messages bound for the same destination (address and port) into fewer
+ * datagrams, each message preceded by its length, as split "framed" reads them (so split
+ * framed, or decodeAggregated() in apps/policy/decoders.ts, restores them). Each packed
+ * datagram goes on down the chain (redirect, replicate); as the last action it is counted
+ * "end_of_chain" and freed. */
+export interface AggregateAction {
+  type: 'aggregate';
+  /** Largest UDP payload of a packed datagram, prefixes included, 16..65507 bytes. A datagram
+   * is sent on when the next message would not fit. */
+  maxBytes: number;
+  /** Longest the oldest message of a datagram may wait, 1..10000000 microseconds. */
+  maxDelayUs: number;
+  /** Length prefix width, "u16" (default) or "u32", big-endian, not counting itself. */
+  prefix?: 'u16' | 'u32';
+  /** A message whose framed size is over maxBytes is counted "oversize" and goes framed in a
+   * datagram of its own, after what was held for its destination ("send", default), or is
+   * dropped ("drop"). */
+  oversize?: 'send' | 'drop';
+}
+
+export type Action = RedirectAction | ReplicateAction | DeliverAction | DropAction | SplitAction | AggregateAction;
 export type ActionType = Action['type'];
 
 /** persistent: until removed. client: removed when the client that added it detaches or
@@ -131,12 +151,33 @@ export interface DestinationStats {
   dropped: { nombuf: number; txFull: number };
 }
 
+/** What an aggregate action did (struct mf_policy_agg_stats). */
+export interface AggregateStats {
+  /** messages taken in */
+  messages: number;
+  /** messages that left in packed datagrams (oversize ones sent alone included) */
+  packed: number;
+  /** datagrams sent on down the chain */
+  datagrams: number;
+  /** datagrams by why they were sent on: full, timer, update, evict, stop */
+  flushes: Record<AggregateFlushReason, number>;
+  /** messages over maxBytes (sent alone, or dropped) */
+  oversize: number;
+  /** longest the oldest message of a datagram was held, nanoseconds */
+  holdMaxNs: number;
+  /** datagrams by that hold time: holdHistogramUs[0] counts < 1 us, [k] counts
+   * [2^(k-1), 2^k) us, the last one everything longer */
+  holdHistogramUs: number[];
+}
+
 export interface PolicyStats {
   id: string;
   matched: { packets: number; bytes: number };
   sent: { packets: number; bytes: number };
   /** drops by reason (names from the core's list) */
   dropped: Record<string, number>;
+  /** present once an aggregate action of the policy has taken a message */
+  aggregate?: AggregateStats;
   destinations: DestinationStats[];
 }
 
@@ -152,7 +193,7 @@ export interface PolicySummary {
 }
 
 /** Actions the core knows, in the order of enum mf_action_type (1..). */
-export const ACTION_TYPES: readonly ActionType[] = ['redirect', 'replicate', 'deliver', 'drop', 'split'];
+export const ACTION_TYPES: readonly ActionType[] = ['redirect', 'replicate', 'deliver', 'drop', 'split', 'aggregate'];
 /** Actions that end the chain. */
 export const TERMINAL_ACTIONS: readonly ActionType[] = ['redirect', 'deliver', 'drop'];
 export const PROTOCOLS: Readonly<Record<string, number>> = { udp: 17, tcp: 6, icmp: 1 };
@@ -163,3 +204,6 @@ export const MAX_DESTINATIONS = 4096;
 export const DROP_REASONS = ['action', 'nombuf', 'tx_full', 'not_udp', 'fragment',
   'no_next_hop', 'no_socket', 'end_of_chain', 'socket_full', 'bad_udp',
   'oversize', 'malformed'] as const;
+/** Why aggregate sent a datagram on, in the order of the core's MF_AGG_FLUSHES list. */
+export const AGGREGATE_FLUSH_REASONS = ['full', 'timer', 'update', 'evict', 'stop'] as const;
+export type AggregateFlushReason = (typeof AGGREGATE_FLUSH_REASONS)[number];

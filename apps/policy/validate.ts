@@ -12,6 +12,7 @@ import {
   type Policy,
 } from './types.js';
 import { SPLIT_KEYS, splitProblems } from './split.js';
+import { AGGREGATE_KEYS, aggregateProblems } from './aggregate.js';
 
 export class PolicyError extends Error {
   constructor(readonly problems: string[], source = 'policy') {
@@ -31,6 +32,7 @@ const ACTION_KEYS: Record<ActionType, string[]> = {
   deliver: ['type', 'socket'],
   drop: ['type'],
   split: SPLIT_KEYS,
+  aggregate: AGGREGATE_KEYS,
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -192,6 +194,10 @@ export function policyProblems(value: unknown, prefix = ''): string[] {
         problems.push(`match.protocol: actions[${i}] (${type}) rewrites UDP headers, so the match must say "protocol": "udp"`);
       }
       if (type === 'split') problems.push(...splitProblems(a, where, i, actions.length, proto));
+      if (type === 'aggregate') {
+        const types = actions.map((x: unknown) => (isObject(x) ? x.type : undefined));
+        problems.push(...aggregateProblems(a, where, i, types, proto));
+      }
       if (type === 'deliver') {
         checkSocket(a.socket, `${where}.socket`, problems);
         if (value.lifetime !== 'client') {

@@ -10,6 +10,9 @@
 //             | ipv4 [src is <addr>[/<len>]] [dst is <addr>[/<len>]] [proto is udp|tcp|icmp|<n>]
 //             | udp|tcp [src is <port>] [dst is <port>]
 //   <action> := redirect to <dest> | replicate [to <dest>, <dest>, ...] | deliver to <ip> <udp-port> | drop
+//             | split ipfrag mtu <bytes> | split datagram max <bytes> [header]
+//             | split framed max <bytes> [u16|u32] [drop|fragment]
+//             | aggregate max-bytes <bytes> max-delay-us <us> [u16|u32] [send|drop]
 //   <dest>   := <p> <ip> <udp-port> [mac <mac>] [src-ip <ip>] [src-port <port>]
 //
 // The parser is a cursor over the words that, at every step, knows the words it would take
@@ -25,6 +28,7 @@ import {
   parsePrefix,
   validatePolicy,
   type Action,
+  type AggregateAction,
   type Destination,
   type Policy,
   type PolicyMatch,
@@ -38,6 +42,8 @@ export const POLICY_CREATE_USAGE: readonly string[] = [
   '<item>:   eth | port is <p> | ipv4 [src is <addr>[/<len>]] [dst is <addr>[/<len>]] [proto is udp|tcp|icmp|<n>]',
   '          | udp [src is <port>] [dst is <port>] | tcp [src is <port>] [dst is <port>] | icmp',
   '<action>: redirect to <dest> | replicate [to <dest>, <dest>, ...] | deliver to <ip> <udp-port> | drop',
+  '          | split ipfrag mtu <bytes> | split datagram max <bytes> [header] | split framed max <bytes> [u16|u32] [drop|fragment]',
+  '          | aggregate max-bytes <bytes> max-delay-us <us> [u16|u32] [send|drop]',
   '          (deliver: to the socket the app bound at <ip> (0.0.0.0: any) and <udp-port>; lifetime client)',
   '<dest>:   <p> <ip> <udp-port> [mac <mac>] [src-ip <ip>] [src-port <port>]',
 ];
@@ -264,6 +270,21 @@ function parseActions(c: Cursor, m: PolicyMatch): Action[] {
         else a.oversize = o as 'drop' | 'fragment';
       }
       actions.push(a);
+    } else if (type === 'aggregate') {
+      // aggregate max-bytes <bytes> max-delay-us <us> [u16|u32] [send|drop] /
+      c.keyword(['max-bytes']);
+      const maxBytes = c.value('<bytes>', (s) => (/^\d+$/.test(s) && Number(s) >= 16 && Number(s) <= 65507 ? Number(s)
+        : '!<bytes> must be the largest UDP payload of a packed datagram, 16..65507'));
+      c.keyword(['max-delay-us']);
+      const maxDelayUs = c.value('<us>', (s) => (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 10_000_000 ? Number(s)
+        : '!<us> must be the longest the oldest message may wait, 1..10000000 microseconds'));
+      const a: AggregateAction = { type, maxBytes, maxDelayUs };
+      const opts = ['u16', 'u32', 'send', 'drop'];
+      for (let o = c.accept(opts, ['/']); o !== undefined; o = c.accept(opts, ['/'])) {
+        if (o === 'u16' || o === 'u32') a.prefix = o;
+        else a.oversize = o as 'send' | 'drop';
+      }
+      actions.push(a);
     } else {
       actions.push({ type } as Action);
     }
@@ -360,6 +381,10 @@ export function policyCreateText(p: Policy): string {
     else if (a.type === 'split') {
       out.push('split', a.mode, a.mode === 'ipfrag' ? 'mtu' : 'max', String(a.mode === 'ipfrag' ? a.mtu : a.maxPayload));
       if (a.header === true) out.push('header');
+      if (a.prefix !== undefined) out.push(a.prefix);
+      if (a.oversize !== undefined) out.push(a.oversize);
+    } else if (a.type === 'aggregate') {
+      out.push('aggregate', 'max-bytes', String(a.maxBytes), 'max-delay-us', String(a.maxDelayUs));
       if (a.prefix !== undefined) out.push(a.prefix);
       if (a.oversize !== undefined) out.push(a.oversize);
     } else out.push(a.type);

@@ -14,6 +14,7 @@ static const struct mf_action_ops *const registry[MF_ACTION_MAX] = {
 	[MF_ACTION_DELIVER] = &mf_action_deliver,
 	[MF_ACTION_DROP] = &mf_action_drop,
 	[MF_ACTION_SPLIT] = &mf_action_split,
+	[MF_ACTION_AGGREGATE] = &mf_action_aggregate,
 };
 
 const struct mf_action_ops *

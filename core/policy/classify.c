@@ -157,11 +157,7 @@ uint16_t
 mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint16_t port,
 			 struct rte_mbuf **pkts, uint16_t nb)
 {
-	struct mf_pol_ctx c = {
-		.w = w,
-		.lc = &mf_pol.lcore[mf_pol_lcore_idx[w->lcore_id]],
-		.in_port = port,
-	};
+	struct mf_pol_ctx c;
 	struct mf_pol_pkt pk[MF_POL_LOOKUP_MAX];
 	struct mf_pol_key key[MF_POL_LOOKUP_MAX];
 	const void *kp[MF_POL_LOOKUP_MAX];
@@ -170,6 +166,14 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 	uint16_t base, i, n, keep = 0;
 	uint64_t hits;
 
+	/* Field by field: an initializer would zero the spent array on every burst. */
+	c.w = w;
+	c.lc = &mf_pol.lcore[mf_pol_lcore_idx[w->lcore_id]];
+	c.t = t;
+	c.now = 0;
+	c.in_port = port;
+	c.frag_mtu = 0;
+	c.n_spent = 0;
 	for (base = 0; base < nb; base += n) {
 		n = (uint16_t)RTE_MIN(nb - base, MF_POL_LOOKUP_MAX);
 		for (i = 0; i < n && i < MF_POL_PREFETCH; i++)
@@ -194,6 +198,7 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 				run_chain(&c, p, m, &pk[i]);
 		}
 	}
+	mf_pol_spent_free(&c);
 	if (c.lc->dirty != 0)
 		mf_pol_flush(&c);
 	return keep;
@@ -227,8 +232,10 @@ mf_policy_trace_one(struct mf_worker *w, uint16_t port, struct rte_mbuf *m,
 	p = classify_one(t, b, &pk, port);
 	if (p == NULL)
 		return 0;
+	memset(&c, 0, sizeof(c));
 	c.w = w;
 	c.lc = &mf_pol.lcore[mf_pol_lcore_idx[w->lcore_id]];
+	c.t = t;
 	c.in_port = port;
 	/* what the actions are; what they did shows in this worker's own counters */
 	snprintf(r->policy, sizeof(r->policy), "%s", p->wire.id);
@@ -250,6 +257,7 @@ mf_policy_trace_one(struct mf_worker *w, uint16_t port, struct rte_mbuf *m,
 	pc = &c.lc->pcnt[p->cnt];
 	memcpy(drops, pc->drop, sizeof(drops));
 	run_chain(&c, p, m, &pk);
+	mf_pol_spent_free(&c);
 	if (c.lc->dirty != 0)
 		mf_pol_flush(&c); /* tx drops are counted here */
 	for (i = 0; i < MF_POLICY_DROP_MAX; i++) {

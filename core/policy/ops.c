@@ -294,6 +294,15 @@ op_stats(struct mf_core *core __rte_unused, const struct mf_request *req, void *
 		s->sent_bytes = c.sent_bytes;
 		for (k = 0; k < MF_POLICY_DROP_MAX; k++)
 			s->drop[k] = c.drop[k];
+		s->agg.messages = c.agg.messages;
+		s->agg.packed = c.agg.packed;
+		s->agg.datagrams = c.agg.datagrams;
+		s->agg.oversize = c.agg.oversize;
+		s->agg.hold_max_ns = c.agg.hold_max_ns;
+		for (k = 0; k < MF_AGG_FLUSH_MAX; k++)
+			s->agg.flush[k] = c.agg.flush[k];
+		for (k = 0; k < MF_AGG_HOLD_BUCKETS; k++)
+			s->agg.hold_hist[k] = c.agg.hold_hist[k];
 	}
 	s->n_dests = p->n_dests;
 	s->first = first;

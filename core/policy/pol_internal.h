@@ -26,14 +26,27 @@
 #define MF_POL_DEST_SLOTS 65536u /* destinations over all policies */
 #define MF_POL_STAGE 64u         /* copies staged per egress port before a tx burst */
 #define MF_POL_SEND_BURST 32u
+#define MF_POL_SPENT 64u         /* consumed packets a burst frees at once */
 
 /* Per-lcore counters, written by their worker only (mf_cnt_add), summed on request. */
+/* What an aggregate action did: the terms of struct mf_policy_agg_stats. */
+struct mf_pol_acnt {
+	uint64_t messages;
+	uint64_t packed;
+	uint64_t datagrams;
+	uint64_t flush[MF_AGG_FLUSH_MAX];
+	uint64_t oversize;
+	uint64_t hold_max_ns;           /* a maximum: folded by max, not summed */
+	uint64_t hold_hist[MF_AGG_HOLD_BUCKETS];
+};
+
 struct mf_pol_pcnt {
 	uint64_t matched;
 	uint64_t matched_bytes;
 	uint64_t sent;
 	uint64_t sent_bytes;
 	uint64_t drop[MF_POLICY_DROP_MAX];
+	struct mf_pol_acnt agg;
 };
 
 struct mf_pol_dcnt {
@@ -141,9 +154,11 @@ struct mf_pol_table {
 	struct mf_pol **wild;           /* priority order */
 	uint32_t n;
 	struct mf_pol **all;            /* every policy it references (for refs) */
+	bool has_agg;                   /* some policy has an aggregate action */
 	/* retirement */
 	struct mf_pol_table *next;
 	uint64_t token;
+	uint8_t graces;                 /* grace periods still to wait (2 with has_agg, else 1) */
 };
 
 /* What classify learned of a packet. */
@@ -167,20 +182,79 @@ struct mf_pol_stage {
 	uint32_t dslot[MF_POL_STAGE];
 };
 
+/* aggregate (action_aggregate.c): one bin per (policy, destination address and port) that
+ * holds messages, per worker. */
+#define MF_AGG_BINS 256u /* per worker, a power of 2 */
+#define MF_AGG_WAYS 4u   /* bins a key may use: its hash slot and the next three */
+
+struct mf_agg_bin {
+	const struct mf_pol *p;         /* NULL: free. Valid while agg.table lists it (see below) */
+	uint32_t dst;                   /* key, host order */
+	uint16_t dport;
+	uint16_t in_port;
+	uint8_t ai;                     /* index of the aggregate action in p's chain */
+	uint16_t slot;                  /* index in the active list */
+	uint32_t bytes;                 /* UDP payload packed so far, prefixes included */
+	uint32_t msgs;
+	uint64_t first_tsc;             /* when its oldest message came */
+	uint64_t deadline;              /* first_tsc + maxDelayUs */
+	struct rte_mbuf *head;          /* headers of the first message, then the messages */
+	struct rte_mbuf *tail;
+	struct mf_pol_pkt pk;           /* the first message's header offsets */
+};
+
+struct mf_agg_lcore {
+	/* The table the held bins' policies were last found in. A worker checks every loop
+	 * iteration while it holds anything (mf_policy_timer) and at the first aggregate of a
+	 * burst; a bin whose policy left the table is flushed then, in the same iteration, and
+	 * retired tables that listed aggregate policies wait two grace periods (table.c), so a
+	 * held policy is never freed under its bin. */
+	const struct mf_pol_table *table;
+	struct mf_agg_bin *last;        /* the bin last used (never NULL once initialised) */
+	uint32_t n_active;
+	uint16_t active[MF_AGG_BINS];   /* bins holding messages */
+	struct mf_agg_bin bin[MF_AGG_BINS];
+};
+
 struct mf_pol_lcore {
 	struct mf_pol_stage stage[MF_MAX_PORTS];
 	uint32_t dirty;                 /* bit p: stage[p] has packets */
 	struct mf_pol_pcnt *pcnt;       /* [MF_POLICY_CAP] */
 	struct mf_pol_dcnt *dcnt;       /* [MF_POL_DEST_SLOTS] */
+	struct mf_agg_lcore agg;
 } __rte_cache_aligned;
 
 /* What an action gets besides the packet. */
 struct mf_pol_ctx {
 	struct mf_worker *w;
 	struct mf_pol_lcore *lc;
+	const struct mf_pol_table *t;   /* the table this burst classifies against */
+	uint64_t now;                   /* TSC of the burst, read by the first action needing it */
 	uint16_t in_port;
 	uint16_t frag_mtu;              /* != 0 while a split ipfrag runs: sends fragment */
+	uint16_t n_spent;
+	struct rte_mbuf *spent[MF_POL_SPENT]; /* consumed packets, freed in bulk */
 };
+
+/* A packet the chain is done with (its bytes were copied): freed with the others in bulk. */
+static inline void
+mf_pol_spent(struct mf_pol_ctx *c, struct rte_mbuf *m)
+{
+	if (unlikely(c->n_spent == MF_POL_SPENT)) {
+		rte_pktmbuf_free_bulk(c->spent, c->n_spent);
+		c->n_spent = 0;
+	}
+	c->spent[c->n_spent++] = m;
+}
+
+static inline void
+mf_pol_spent_free(struct mf_pol_ctx *c)
+{
+	if (c->n_spent != 0) {
+		rte_pktmbuf_free_bulk(c->spent, c->n_spent);
+		c->n_spent = 0;
+	}
+}
 
 /* Shared state of the engine (policy.c). */
 struct mf_pol_state {
@@ -188,6 +262,9 @@ struct mf_pol_state {
 	struct mf_pol_lcore *lcore;             /* [n_lcores] */
 	struct rte_mempool *hdr_pool;           /* copies' header mbufs */
 	struct rte_mempool *clone_pool;         /* indirect mbufs for payload clones */
+	struct rte_mempool *agg_pool;           /* aggregate: segments of packed datagrams */
+	uint32_t agg_seg_cap;                   /* bytes of one of its segments, no headroom */
+	uint64_t tsc_per_us;
 	uint32_t max_policies;
 	uint32_t max_dests;
 	/* control-side store */
@@ -217,6 +294,7 @@ extern const struct mf_action_ops mf_action_replicate;
 extern const struct mf_action_ops mf_action_deliver;
 extern const struct mf_action_ops mf_action_drop;
 extern const struct mf_action_ops mf_action_split;
+extern const struct mf_action_ops mf_action_aggregate;
 const struct mf_action_ops *mf_action_find(uint8_t type);
 /* "redirect, replicate, deliver, drop" */
 const char *mf_action_names(void);
@@ -260,6 +338,11 @@ mf_pol_drop_unless_udp(struct mf_pol_ctx *c, const struct mf_pol *p, struct rte_
 	}
 	return false;
 }
+
+/* action_aggregate.c: the worker's held bins, outside the burst */
+void mf_pol_agg_retable(struct mf_pol_ctx *c);
+void mf_pol_agg_expire(struct mf_pol_ctx *c);
+void mf_pol_agg_flush_all(struct mf_pol_ctx *c, enum mf_agg_flush why);
 
 /* validate.c: wire -> policy object (not yet in the store); 0 or -errno with the field. */
 int mf_pol_build(struct mf_core *core, const struct mf_policy_wire *wire,

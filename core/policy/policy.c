@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -20,6 +21,9 @@
 #define MF_POL_CLONE_MBUFS 16383u /* indirect mbufs of payload clones */
 #define MF_POL_MBUF_CACHE 256u
 #define MF_POL_HDR_ROOM 128u      /* eth + ip with options + udp, rounded up */
+#define MF_POL_AGG_MBUFS 4095u    /* aggregate: segments of the datagrams being packed */
+#define MF_POL_AGG_CACHE 64u
+#define MF_POL_AGG_ROOM 2048u
 
 struct mf_pol *mf_pol_staging[MF_MAX_CLIENTS];
 
@@ -53,6 +57,7 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 					      RTE_CACHE_LINE_SIZE, socket);
 		if (lc->pcnt == NULL || lc->dcnt == NULL)
 			goto nomem;
+		lc->agg.last = &lc->agg.bin[0];
 		mf_pol_lcore_idx[core->worker[j]->lcore_id] = (uint16_t)j;
 		rte_rcu_qsbr_thread_register(mf_pol_qsv, j);
 		rte_rcu_qsbr_thread_online(mf_pol_qsv, j);
@@ -62,8 +67,13 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 						  RTE_PKTMBUF_HEADROOM + MF_POL_HDR_ROOM, socket);
 	mf_pol.clone_pool = rte_pktmbuf_pool_create("mf_pol_clone", MF_POL_CLONE_MBUFS,
 						    MF_POL_MBUF_CACHE, 0, 0, socket);
-	if (mf_pol.hdr_pool == NULL || mf_pol.clone_pool == NULL)
+	mf_pol.agg_pool = rte_pktmbuf_pool_create("mf_pol_agg", MF_POL_AGG_MBUFS,
+						  MF_POL_AGG_CACHE, 0,
+						  RTE_PKTMBUF_HEADROOM + MF_POL_AGG_ROOM, socket);
+	if (mf_pol.hdr_pool == NULL || mf_pol.clone_pool == NULL || mf_pol.agg_pool == NULL)
 		goto nomem;
+	mf_pol.agg_seg_cap = RTE_PKTMBUF_HEADROOM + MF_POL_AGG_ROOM;
+	mf_pol.tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	return 0;
 nomem:
 	snprintf(err, errlen, "policy engine: cannot allocate its counters, RCU state or copy "

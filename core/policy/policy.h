@@ -53,6 +53,37 @@ mf_policy_quiescent(const struct mf_worker *w)
 		rte_rcu_qsbr_quiescent(mf_pol_qsv, mf_pol_lcore_idx[w->lcore_id]);
 }
 
+/* aggregate's flush timer, per worker lcore: the earliest deadline (TSC) of the messages it
+ * holds, UINT64_MAX while it holds none. Its own cache line: only its worker writes it. */
+struct mf_pol_timer {
+	uint64_t next;
+} __rte_cache_aligned;
+extern struct mf_pol_timer mf_pol_timer[RTE_MAX_LCORE];
+
+/* Worker, while it holds messages: flush what policy changes or deadlines say. */
+void mf_policy_agg_poll(struct mf_worker *w, uint64_t now);
+
+/* Worker, once per loop iteration before mf_policy_quiescent: one compare when nothing is
+ * held, which is the whole cost of the timer when aggregate is idle. */
+static inline void
+mf_policy_timer(struct mf_worker *w, uint64_t now)
+{
+	if (likely(mf_pol_timer[w->lcore_id].next == UINT64_MAX))
+		return;
+	mf_policy_agg_poll(w, now);
+}
+
+/* The TSC by which this worker must run mf_policy_timer again (UINT64_MAX: no hurry); its
+ * idle back-off sleeps no longer than that. */
+static inline uint64_t
+mf_policy_deadline(const struct mf_worker *w)
+{
+	return mf_pol_timer[w->lcore_id].next;
+}
+
+/* Worker, after its loop ends: send on what it still holds (flush reason "stop"). */
+void mf_policy_worker_stop(struct mf_worker *w);
+
 /* Control lcore, before workers start: RCU variable, counters, mempools. 0 or -errno. */
 int mf_policy_init(struct mf_core *core, char *err, size_t errlen);
 

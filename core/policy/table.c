@@ -212,6 +212,16 @@ mf_pol_sum(const struct mf_pol *p, struct mf_pol_pcnt *out)
 		out->sent_bytes += mf_cnt_read(&c->sent_bytes);
 		for (k = 0; k < MF_POLICY_DROP_MAX; k++)
 			out->drop[k] += mf_cnt_read(&c->drop[k]);
+		out->agg.messages += mf_cnt_read(&c->agg.messages);
+		out->agg.packed += mf_cnt_read(&c->agg.packed);
+		out->agg.datagrams += mf_cnt_read(&c->agg.datagrams);
+		out->agg.oversize += mf_cnt_read(&c->agg.oversize);
+		for (k = 0; k < MF_AGG_FLUSH_MAX; k++)
+			out->agg.flush[k] += mf_cnt_read(&c->agg.flush[k]);
+		for (k = 0; k < MF_AGG_HOLD_BUCKETS; k++)
+			out->agg.hold_hist[k] += mf_cnt_read(&c->agg.hold_hist[k]);
+		out->agg.hold_max_ns = RTE_MAX(out->agg.hold_max_ns,
+					       mf_cnt_read(&c->agg.hold_max_ns));
 	}
 }
 
@@ -379,7 +389,7 @@ table_build(struct mf_pol_table **out)
 {
 	struct mf_pol_table *t;
 	struct mf_pol **exact;
-	uint32_t i, n = 0, n_exact = 0;
+	uint32_t i, j, n = 0, n_exact = 0;
 	int rc;
 
 	*out = NULL;
@@ -403,6 +413,8 @@ table_build(struct mf_pol_table **out)
 			continue;
 		p->refs++;
 		t->all[t->n++] = p;
+		for (j = 0; j < p->n_actions; j++)
+			t->has_agg |= p->act[j].ops->type == MF_ACTION_AGGREGATE;
 	}
 	qsort(t->all, t->n, sizeof(t->all[0]), cmp_priority);
 	/* exact ones go to the tail of `wild`'s array, which the buckets then point into */
@@ -441,6 +453,7 @@ mf_pol_publish(void)
 	if (old == NULL)
 		return 0;
 	old->token = rte_rcu_qsbr_start(mf_pol_qsv);
+	old->graces = old->has_agg ? 2 : 1;
 	old->next = NULL;
 	if (mf_pol.retired_tail != NULL)
 		mf_pol.retired_tail->next = old;
@@ -461,6 +474,19 @@ mf_pol_reclaim(void)
 		mf_pol.retired_head = t->next;
 		if (mf_pol.retired_head == NULL)
 			mf_pol.retired_tail = NULL;
+		if (--t->graces != 0) {
+			/* An aggregate bin may hold one of its policies: a worker flushes it in the
+			 * first iteration that sees the new table, which the first grace period
+			 * guarantees has begun and the second that it has ended. */
+			t->token = rte_rcu_qsbr_start(mf_pol_qsv);
+			t->next = NULL;
+			if (mf_pol.retired_tail != NULL)
+				mf_pol.retired_tail->next = t;
+			else
+				mf_pol.retired_head = t;
+			mf_pol.retired_tail = t;
+			continue;
+		}
 		mf_pol.n_retired--;
 		table_free(t);
 	}

@@ -47,6 +47,9 @@ static struct tel_pol snap[MF_POLICY_CAP];
 #define MF_POL_DROP_NAME(e, name, help) name,
 static const char *const drop_name[] = { MF_POLICY_DROPS(MF_POL_DROP_NAME) };
 #undef MF_POL_DROP_NAME
+#define MF_POL_FLUSH_NAME(e, name, help) "agg_flush_" name,
+static const char *const flush_name[] = { MF_AGG_FLUSHES(MF_POL_FLUSH_NAME) };
+#undef MF_POL_FLUSH_NAME
 
 void
 mf_pol_telemetry_poll(void)
@@ -124,6 +127,15 @@ pol_dict(struct rte_tel_data *x, const struct tel_pol *t)
 	rte_tel_data_add_dict_u64(x, "dropped", drops_total(t));
 	for (k = 0; k < MF_POLICY_DROP_MAX; k++)
 		rte_tel_data_add_dict_u64(x, drop_name[k], t->c.drop[k]);
+	if (t->c.agg.messages == 0)
+		return; /* no aggregate action, or one that took nothing yet */
+	rte_tel_data_add_dict_u64(x, "agg_messages", t->c.agg.messages);
+	rte_tel_data_add_dict_u64(x, "agg_packed", t->c.agg.packed);
+	rte_tel_data_add_dict_u64(x, "agg_datagrams", t->c.agg.datagrams);
+	for (k = 0; k < MF_AGG_FLUSH_MAX; k++)
+		rte_tel_data_add_dict_u64(x, flush_name[k], t->c.agg.flush[k]);
+	rte_tel_data_add_dict_u64(x, "agg_oversize", t->c.agg.oversize);
+	rte_tel_data_add_dict_u64(x, "agg_hold_max_ns", t->c.agg.hold_max_ns);
 }
 
 /* One string per policy, in an array: policy ids may hold characters DPDK's dict names may

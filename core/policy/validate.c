@@ -272,6 +272,13 @@ mf_pol_build(struct mf_core *core, const struct mf_policy_wire *wire,
 				 ops->dest_key, ops->name, ops->min_dests, wire->action[i].n_dests);
 			return -EINVAL;
 		}
+		if (wire->action[i].reserved != 0 || (wire->action[i].param32 != 0 &&
+		    wire->action[i].type != MF_ACTION_AGGREGATE)) {
+			snprintf(err, len, "actions[%u]: %s takes no param32 and reserved is 0 "
+				 "(got %u and %u)", i, ops->name, wire->action[i].param32,
+				 wire->action[i].reserved);
+			return -EINVAL;
+		}
 		if (ops->validate != NULL) {
 			rc = ops->validate(wire, i, err, len);
 			if (rc < 0)

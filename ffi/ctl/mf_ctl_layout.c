@@ -206,7 +206,7 @@ static const struct field_desc f_mf_policy_dest[] = {
 };
 static const struct field_desc f_mf_policy_action[] = {
 	F(mf_policy_action, type), F(mf_policy_action, flags), F(mf_policy_action, param),
-	F(mf_policy_action, n_dests),
+	F(mf_policy_action, n_dests), F(mf_policy_action, param32), F(mf_policy_action, reserved),
 };
 static const struct field_desc f_mf_policy_wire[] = {
 	F(mf_policy_wire, id), F(mf_policy_wire, priority), F(mf_policy_wire, lifetime),
@@ -237,7 +237,13 @@ static const struct field_desc f_mf_policy_stats[] = {
 	F(mf_policy_stats, matched_packets), F(mf_policy_stats, matched_bytes),
 	F(mf_policy_stats, sent_packets), F(mf_policy_stats, sent_bytes), F(mf_policy_stats, drop),
 	F(mf_policy_stats, n_dests), F(mf_policy_stats, first), F(mf_policy_stats, count),
-	F(mf_policy_stats, reserved),
+	F(mf_policy_stats, reserved), F(mf_policy_stats, agg),
+};
+static const struct field_desc f_mf_policy_agg_stats[] = {
+	F(mf_policy_agg_stats, messages), F(mf_policy_agg_stats, packed),
+	F(mf_policy_agg_stats, datagrams), F(mf_policy_agg_stats, flush),
+	F(mf_policy_agg_stats, oversize), F(mf_policy_agg_stats, hold_max_ns),
+	F(mf_policy_agg_stats, hold_hist),
 };
 static const struct field_desc f_mf_policy_dest_stats[] = {
 	F(mf_policy_dest_stats, ip), F(mf_policy_dest_stats, port),
@@ -261,7 +267,7 @@ static const struct struct_desc structs[] = {
 	S(mf_udp_send_reply),
 	S(mf_policy_match), S(mf_policy_dest), S(mf_policy_action), S(mf_policy_wire),
 	S(mf_policy_id_arg), S(mf_policy_dest_arg), S(mf_policy_limits), S(mf_policy_list_hdr),
-	S(mf_policy_info), S(mf_policy_stats), S(mf_policy_dest_stats),
+	S(mf_policy_info), S(mf_policy_stats), S(mf_policy_dest_stats), S(mf_policy_agg_stats),
 };
 #undef S
 #define N_STRUCTS (sizeof(structs) / sizeof(structs[0]))
@@ -403,22 +409,29 @@ static const struct enum_member e_mf_op_policy[] = {
 	E(MF_OP_POLICY_GET), E(MF_OP_POLICY_STATS), E(MF_OP_POLICY_DEST_ADD),
 	E(MF_OP_POLICY_DEST_DEL), E(MF_OP_POLICY_LIMITS), E(MF_OP_POLICY_END),
 	E(MF_ACTION_REDIRECT), E(MF_ACTION_REPLICATE), E(MF_ACTION_DELIVER), E(MF_ACTION_DROP),
-	E(MF_ACTION_SPLIT),
+	E(MF_ACTION_SPLIT), E(MF_ACTION_AGGREGATE),
 	E(MF_ACTION_MAX), E(MF_POLICY_ID_LEN), E(MF_POLICY_MAX_ACTIONS), E(MF_POLICY_ANY_PORT),
 	E(MF_POLICY_NO_OWNER), E(MF_POLICY_DEST_COMMIT), E(MF_POLICY_DROP_CAPACITY),
 	E(MF_POLICY_SLOT_DESTS),
+	E(MF_AGG_PREFIX32), E(MF_AGG_OVERSIZE_DROP), E(MF_AGG_FLUSH_CAPACITY),
+	E(MF_AGG_HOLD_BUCKETS),
 };
 _Static_assert(sizeof(e_mf_op_policy) / sizeof(e_mf_op_policy[0]) ==
-	       MF_OP_POLICY_END - MF_OP_POLICY_FIRST + 1 + 6 + 7, "mf_op_policy list incomplete");
+	       MF_OP_POLICY_END - MF_OP_POLICY_FIRST + 1 + 7 + 7 + 4, "mf_op_policy list incomplete");
 #define MF_POLICY_DROP_MEMBER(e, name, help) { name, MF_POLICY_DROP_##e },
 static const struct enum_member e_mf_policy_drop[] = {
 	MF_POLICY_DROPS(MF_POLICY_DROP_MEMBER)
 };
 #undef MF_POLICY_DROP_MEMBER
+#define MF_AGG_FLUSH_MEMBER(e, name, help) { name, MF_AGG_FLUSH_##e },
+static const struct enum_member e_mf_agg_flush[] = {
+	MF_AGG_FLUSHES(MF_AGG_FLUSH_MEMBER)
+};
+#undef MF_AGG_FLUSH_MEMBER
 #undef E
 
 static const struct enum_group groups[] = {
-	G(mf_op_policy), G(mf_policy_drop),
+	G(mf_op_policy), G(mf_policy_drop), G(mf_agg_flush),
 	G(mf_op_stack),
 	G(mf_op_diag),
 	G(mf_op), G(mf_fwd_mode), G(mf_seg_state), G(mf_client_state), G(mf_lcore_role),

@@ -59,15 +59,15 @@ describe('policy engine in the core (net_pcap stream -> net_null)', function () 
   it('the core names the field that is wrong, even when the client skipped validation', async () => {
     const ports = [{ name: 'in', id: 0 }, { name: 'out', id: 1 }];
     const enc = encodePolicy(svc('raw', 5000, [dest(0), dest(1), { ...dest(2), port: 1 }]), ports);
-    enc.first.writeUInt16LE(7, 128 + 2 * 24 + 8); // destinations[2].port := 7
+    enc.first.writeUInt16LE(7, 192 + 2 * 24 + 8); // destinations[2].port := 7
     let e = await rejected(mf.request(PolicyOp.POLICY_ADD, undefined, enc.first));
     expect(e.reason).to.equal('actions[0].destinations[2].port: port 7 does not exist; ports are 0..1');
-    enc.first.writeUInt16LE(1, 128 + 2 * 24 + 8);
+    enc.first.writeUInt16LE(1, 192 + 2 * 24 + 8);
     enc.first.writeUInt8(9, 64); // actions[0].type := 9
     e = await rejected(mf.request(PolicyOp.POLICY_ADD, undefined, enc.first));
     expect(e.reason).to.match(/^actions\[0\]\.type: 9 is not an action; actions are 1 \(redirect\), 2 \(replicate\), 3 \(deliver\), 4 \(drop\)/);
     e = await rejected(mf.request(PolicyOp.POLICY_ADD, undefined, enc.first.subarray(0, 100)));
-    expect(e.reason).to.match(/^input is 100 bytes; a policy is a 128-byte struct mf_policy_wire/);
+    expect(e.reason).to.match(/^input is 100 bytes; a policy is a 192-byte struct mf_policy_wire/);
     e = await rejected(mf.policies.add({ id: 'nosrc', match: { protocol: 'udp' }, actions: [{ type: 'redirect', destination: { port: 'out', ip: '198.18.9.9', udpPort: 9 } }] }));
     expect(e.reason).to.equal('actions[0].destination.srcIp: port 1 has no address; give srcIp or an address for the port');
     // the core's own checks of deliver, past the client-side validation
@@ -75,7 +75,7 @@ describe('policy engine in the core (net_pcap stream -> net_null)', function () 
     e = await rejected(mf.request(PolicyOp.POLICY_ADD, undefined, dl.first));
     expect(e.reason).to.equal("lifetime: actions[0] (deliver) feeds the adding client's socket, so it must be client (1)");
     const dl0 = encodePolicy({ id: 'dl', lifetime: 'client', actions: [{ type: 'deliver', socket: { port: 5000 } }] }, ports);
-    dl0.first.writeUInt16LE(0, 128 + 10); // socket.port := 0
+    dl0.first.writeUInt16LE(0, 192 + 10); // socket.port := 0
     e = await rejected(mf.request(PolicyOp.POLICY_ADD, undefined, dl0.first));
     expect(e.reason).to.equal('actions[0].socket.port: must be the UDP port 1..65535 the socket is bound to');
     e = await rejected(mf.policies.remove('nothing'));

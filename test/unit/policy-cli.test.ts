@@ -38,7 +38,7 @@ describe('manifold policy (command line)', () => {
       expect(err).to.be.instanceOf(CliError);
       const m = (err as Error).message;
       expect(m).to.match(/^set\.json is not valid:/);
-      expect(m).to.include('[1].actions[0].type: "fly" is not an action; actions are redirect, replicate, deliver, drop, split');
+      expect(m).to.include('[1].actions[0].type: "fly" is not an action; actions are redirect, replicate, deliver, drop, split, aggregate');
       expect(m).to.include('[2].id: must be 1-31 characters');
       expect(m).to.include('[2].actions: must be a list of 1..8 actions');
     }

@@ -52,7 +52,7 @@ describe('policy binary form', () => {
     const e = encodePolicy(p, ports);
     expect(e.rest).to.deep.equal([]);
     const b = e.first;
-    expect(b.length).to.equal(128 + 24);
+    expect(b.length).to.equal(192 + 24);
     expect(b.toString('latin1', 0, 10)).to.equal('to-backend');
     expect(b.readInt32LE(32)).to.equal(-5);
     expect(b.readUInt8(36)).to.equal(1); // lifetime client
@@ -65,12 +65,12 @@ describe('policy binary form', () => {
     expect([b.readUInt8(54), b.readUInt8(55), b.readUInt8(56)]).to.deep.equal([24, 32, 17]);
     expect(b.readUInt32LE(60)).to.equal(1); // n_dests
     expect([b.readUInt8(64), b.readUInt32LE(68)]).to.deep.equal([1, 1]); // redirect, 1 dest
-    const d = 128;
+    const d = 192;
     expect(b.readUInt32LE(d)).to.equal(0xc6120102);
     expect(b.readUInt32LE(d + 4)).to.equal(0xc6120101);
     expect([b.readUInt16LE(d + 8), b.readUInt16LE(d + 10), b.readUInt16LE(d + 12), b.readUInt8(d + 14)]).to.deep.equal([1, 6000, 4444, 1]);
     expect([...b.subarray(d + 16, d + 22)]).to.deep.equal([2, 0, 0, 0, 1, 2]);
-    expect(decodePolicy(b.subarray(0, 128), b.subarray(128), ports)).to.deep.equal({ ...p, match: { ...p.match } });
+    expect(decodePolicy(b.subarray(0, 192), b.subarray(192), ports)).to.deep.equal({ ...p, match: { ...p.match } });
   });
 
   it('names an unknown port by its field', () => {
@@ -87,8 +87,8 @@ describe('policy binary form', () => {
     expect(e.first.length).to.be.at.most(ARENA_SLOT_SIZE);
     expect(e.rest.map((r) => r.count)).to.deep.equal([1024 - POLICY_SLOT_DESTS]);
     expect(e.rest[0]!.dests.length).to.be.at.most(ARENA_SLOT_SIZE);
-    const all = Buffer.concat([e.first.subarray(128), e.rest[0]!.dests]);
-    const hdr = Buffer.from(e.first.subarray(0, 128));
+    const all = Buffer.concat([e.first.subarray(192), e.rest[0]!.dests]);
+    const hdr = Buffer.from(e.first.subarray(0, 192));
     hdr.writeUInt32LE(1024, 64 + 4);
     const back = decodePolicy(hdr, all, ports);
     expect((back.actions[0] as { destinations: Destination[] }).destinations).to.deep.equal(dests);
@@ -97,6 +97,6 @@ describe('policy binary form', () => {
   it('a small policy is not staged', () => {
     const e = encodePolicy({ id: 's', match: { protocol: 'udp' }, actions: [{ type: 'replicate', destinations: [dest(1)] }, { type: 'drop' }] }, ports);
     expect(e.first.readUInt8(38)).to.equal(0);
-    expect([e.first.readUInt8(64), e.first.readUInt8(72)]).to.deep.equal([2, 4]);
+    expect([e.first.readUInt8(64), e.first.readUInt8(80)]).to.deep.equal([2, 4]);
   });
 });

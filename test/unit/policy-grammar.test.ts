@@ -94,7 +94,7 @@ describe('policy create: the one-line grammar', () => {
       ['policy create x pattern ipv4 dst 198.18.0.1 / end actions drop / end', /^bad token '198\.18\.0\.1' \(word 7 .*expected is$/],
       ['policy create x pattern udp dst is 9 end actions drop / end', /^bad token 'end' \(word 9 .*expected src\|dst\|\/ \(a field of udp, or \/ to end the item\)/],
       ['policy create x pattern vlan / end actions drop / end', /^bad token 'vlan' \(word 5 .*expected eth\|port\|ipv4\|udp\|tcp\|icmp\|end \(a pattern item, or end\)/],
-      ['policy create x pattern end actions end', /^bad token 'end' \(word 7 .*expected redirect\|replicate\|deliver\|drop\|split \(a policy needs an action\)/],
+      ['policy create x pattern end actions end', /^bad token 'end' \(word 7 .*expected redirect\|replicate\|deliver\|drop\|split\|aggregate \(a policy needs an action\)/],
       ['policy create x pattern udp / end actions queue index 1 / end', /^bad token 'queue' .*expected redirect\|replicate\|deliver\|drop\|split/],
       ['policy create x pattern udp / end actions redirect to p1 198.18.1.2 7000 mac 02:00:00:00:00 / end', /^bad token '02:00:00:00:00' .*<mac> must be a MAC address/],
       ['policy create x pattern udp / end actions redirect to p1 198.18.1.2 7000 src-ip 1.2.3 / end', /^bad token '1\.2\.3' .*src-ip must be an IPv4 address/],

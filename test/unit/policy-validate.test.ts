@@ -38,7 +38,7 @@ describe('policy validator', () => {
 
   it('lists the known actions for an unknown one', () => {
     expect(problems({ actions: [{ type: 'mirror' }] })).to.deep.equal([
-      'actions[0].type: "mirror" is not an action; actions are redirect, replicate, deliver, drop, split',
+      'actions[0].type: "mirror" is not an action; actions are redirect, replicate, deliver, drop, split, aggregate',
     ]);
   });
 

@@ -2,7 +2,7 @@
 // (every problem at once) and again by the core. Policies added from the CLI are persistent:
 // the CLI's own client detaches as soon as the command ends.
 import { readFileSync } from 'node:fs';
-import { policyProblems, type Policy, type PolicyStats, type PolicySummary } from '../../policy/index.js';
+import { aggregateStatsText, policyProblems, type Policy, type PolicyStats, type PolicySummary } from '../../policy/index.js';
 import type { PolicyArgs } from '../commands/policy.js';
 import { CliError } from '../options.js';
 import { withClient } from './attach.js';
@@ -44,6 +44,7 @@ function statsText(p: Policy, s: PolicyStats): string {
   ];
   const drops = Object.entries(s.dropped).filter(([, v]) => v > 0);
   lines.push(`dropped: ${drops.length ? drops.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}`);
+  if (s.aggregate) lines.push(aggregateStatsText(s.aggregate));
   for (const d of s.destinations) {
     lines.push(`  actions[${d.action}] -> port ${d.port} ${d.ip}:${d.udpPort}  ${d.packets} pkts ${d.bytes} bytes` +
       (d.dropped.nombuf + d.dropped.txFull ? `  dropped nombuf ${d.dropped.nombuf} tx_full ${d.dropped.txFull}` : ''));

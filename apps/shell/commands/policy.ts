@@ -3,7 +3,7 @@
 // create`), which gives the same JSON Policy as `manifold policy add` takes. `trace <n>` joins
 // here with the core's trace op.
 import type { Policy, PolicyStats, PolicySummary } from '../../../ffi/index.js';
-import { PolicyError } from '../../policy/index.js';
+import { PolicyError, aggregateStatsText } from '../../policy/index.js';
 import { ShellError } from '../errors.js';
 import { POLICY_CREATE_USAGE, POLICY_RULE_USAGE, completePolicyCreate, parsePolicyCreate, policyCreateText } from '../policy-grammar.js';
 import { text, w } from '../registry.js';
@@ -20,7 +20,8 @@ function showText(v: { policy: Policy; stats: PolicyStats }): string {
   const drops = Object.entries(v.stats.dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
   return [policyCreateText(v.policy), JSON.stringify(v.policy, null, 2),
     `matched ${v.stats.matched.packets} packets (${v.stats.matched.bytes} bytes), sent ${v.stats.sent.packets} packets` +
-      (drops ? `, dropped: ${drops}` : ', dropped none')].join('\n');
+      (drops ? `, dropped: ${drops}` : ', dropped none'),
+    ...(v.stats.aggregate ? [aggregateStatsText(v.stats.aggregate)] : [])].join('\n');
 }
 
 export const policyCommands: ShellCommand[] = [
