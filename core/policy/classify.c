@@ -2,12 +2,23 @@
  *
  * Classify a burst and run the matched packets' action chains (the worker hook).
  *
- *   parse every packet (IPv4? protocol, addresses, ports, where the UDP header ends)
- *   -> exact services: one rte_hash_lookup_bulk_data on {dst ip, dst port, protocol}
- *      gives the bucket of policies for that service address, in priority order
- *   -> wildcard policies, in priority order, only while they could still beat the exact hit
- *   -> best match: its action chain; no match: the packet stays for the port's forward mode
+ *   the burst starts with the flow the port's memo knows, and it is a lone redirect?
+ *      -> rewrite those packets with the memo's template and send them at once (direct_prefix)
+ *   the rest, 64 at a time:
+ *   1. cut into runs: consecutive packets with the same flow key (IPv4 without options:
+ *      addresses, ports, protocol, fragment bits) are one run; only a run's first packet is
+ *      parsed in full (IPv4? protocol, addresses, ports, where the UDP header ends)
+ *   2. per run: the memo, or one rte_hash_lookup_bulk_data on {dst ip, dst port, protocol}
+ *      for all runs, giving the bucket of policies for that service, in priority order
+ *   3. per run: wildcard policies, in priority order, only while they could still beat the
+ *      exact hit -> best match: counted once, then its action on the whole run (apply_run) or
+ *      its chain per packet; no match: the packets stay for the port's forward mode
  *   -> one tx burst per egress port for everything the chains staged
+ *
+ * Packets of one flow classify alike, so a run is classified once; the flow key decides all
+ * that the full parse would learn (flow_key). The memo (one per worker and ingress port)
+ * carries the last flow's answer to the next burst, tagged with the table's gen: a new table
+ * has a new gen, so the memo never outlives the table its policy pointer came from.
  *
  * The table is immutable; the control lcore replaces it under RCU (table.c), so nothing here
  * takes a lock and a burst sees one whole table.
@@ -113,20 +124,27 @@ classify_one(const struct mf_pol_table *t, const struct mf_pol_bucket *b,
 	return best;
 }
 
+/* The chain of p on one packet; the caller counted the match. */
 static inline void
-run_chain(struct mf_pol_ctx *c, const struct mf_pol *p, struct rte_mbuf *m,
-	  const struct mf_pol_pkt *pk)
+chain(struct mf_pol_ctx *c, const struct mf_pol *p, struct rte_mbuf *m,
+      const struct mf_pol_pkt *pk)
 {
-	struct mf_pol_pcnt *pc = &c->lc->pcnt[p->cnt];
 	unsigned int i;
 
-	mf_cnt_add(&pc->matched, 1);
-	mf_cnt_add(&pc->matched_bytes, m->pkt_len);
 	for (i = 0; i < p->n_actions; i++)
 		if (p->act[i].ops->apply(c, p, &p->act[i], m, pk))
 			return;
 	/* The chain ended in a replicate: the copies were the point, the original goes. */
 	rte_pktmbuf_free(m);
+}
+
+static inline void
+count_matched(struct mf_pol_ctx *c, const struct mf_pol *p, uint32_t n, uint64_t bytes)
+{
+	struct mf_pol_pcnt *pc = &c->lc->pcnt[p->cnt];
+
+	mf_cnt_add(&pc->matched, n);
+	mf_cnt_add(&pc->matched_bytes, bytes);
 }
 
 static inline bool
@@ -135,22 +153,165 @@ key_eq(const struct mf_pol_key *a, const struct mf_pol_key *b)
 	return a->ip == b->ip && a->port == b->port && a->proto == b->proto;
 }
 
-/* Traffic for a service comes in runs (a stream, a fan-out source): look up each run's key
- * once. uniq[i] is the index, among the keys looked up, of packet i's key. */
-static inline void
-lookup_runs(const struct mf_pol_table *t, const struct mf_pol_key *key, const void **kp,
-	    uint16_t n, uint8_t *uniq, uint64_t *hits, void **data)
+static inline bool
+fkey_eq(const struct mf_pol_fkey *a, const struct mf_pol_fkey *b)
 {
-	uint16_t i, u = 0;
+	return a->addrs == b->addrs && a->ports == b->ports && a->pf == b->pf;
+}
 
-	kp[0] = &key[0];
-	uniq[0] = 0;
-	for (i = 1; i < n; i++) {
-		if (!key_eq(&key[i], kp[u]))
-			kp[++u] = &key[i];
-		uniq[i] = (uint8_t)u;
+/* The flow key of the common packet: IPv4 without options, at least Ethernet + IPv4 + 8 bytes
+ * (the ports) in the first segment. Everything parse() would learn of such a packet follows
+ * from this key, so packets with equal keys classify alike. false: parse it on its own. */
+/* Bytes 12..15 of the frame: EtherType IPv4, version 4, IHL 5 (the TOS byte masked off). */
+#define MF_POL_L2L3_MASK RTE_BE32(0xffffff00)
+#define MF_POL_L2L3_IPV4 RTE_BE32(0x08004500)
+/* Bytes 6..9 of the IPv4 header: the MF and offset bits, and the protocol (not DF, not TTL). */
+#define MF_POL_PF_MASK RTE_BE32(0x3fff00ff)
+
+static inline uint32_t
+load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The flow key of the common packet: IPv4 without options, at least Ethernet + IPv4 + 8 bytes
+ * (the ports) in the first segment. Everything parse() would learn of such a packet follows
+ * from this key, so packets with equal keys classify alike. false: parse it on its own.
+ * Raw header words, masked: no byte swap, two compares to qualify. */
+static inline bool
+flow_key(const struct rte_mbuf *m, struct mf_pol_fkey *k)
+{
+	const uint8_t *hdr = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = hdr + RTE_ETHER_HDR_LEN;
+
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
+				   sizeof(struct rte_udp_hdr)) ||
+	    (load32(hdr + RTE_ETHER_HDR_LEN - 2) & MF_POL_L2L3_MASK) != MF_POL_L2L3_IPV4)
+		return false;
+	memcpy(&k->addrs, ip + offsetof(struct rte_ipv4_hdr, src_addr), sizeof(k->addrs));
+	k->ports = load32(ip + sizeof(struct rte_ipv4_hdr));
+	k->pf = load32(ip + offsetof(struct rte_ipv4_hdr, fragment_offset)) & MF_POL_PF_MASK;
+	return true;
+}
+
+#define MF_POL_NO_LOOKUP UINT8_MAX
+/* Where the UDP header of a packet with a flow key starts: Ethernet + IPv4 without options */
+#define MF_POL_L4_OFF (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr))
+
+/* Consecutive packets of one flow (or one packet that has no flow key), classified once. */
+struct mf_pol_run {
+	uint16_t start;
+	uint16_t n;
+	bool keyed;                     /* key is valid: the packets share it */
+	bool known;                     /* p came from the memo */
+	uint8_t look;                   /* index among the hash lookups, or MF_POL_NO_LOOKUP */
+	uint64_t bytes;
+	struct mf_pol_fkey key;
+	struct mf_pol_pkt pk;           /* of the first packet, true of all */
+	const struct mf_pol *p;
+};
+
+/* Pass 1: parse in a tight loop, headers prefetched ahead, cutting the packets into runs.
+ * Only a run's first packet is parsed in full; the others are compared by flow key. */
+static inline uint16_t
+cut_runs(struct rte_mbuf **pkts, uint16_t n, struct mf_pol_run *run, struct mf_pol_key *lkey)
+{
+	struct mf_pol_run *cur = NULL;
+	struct mf_pol_fkey k = { 0 }; /* what an unkeyed run records; never compared */
+	uint16_t i, nr = 0;
+	bool keyed;
+
+	for (i = 0; i < n && i < MF_POL_PREFETCH; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + MF_POL_PREFETCH < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + MF_POL_PREFETCH], void *));
+		keyed = flow_key(m, &k);
+		if (likely(keyed && cur != NULL && cur->keyed && fkey_eq(&cur->key, &k))) {
+			cur->n++;
+			cur->bytes += m->pkt_len;
+			continue;
+		}
+		cur = &run[nr];
+		cur->start = i;
+		cur->n = 1;
+		cur->bytes = m->pkt_len;
+		cur->keyed = keyed;
+		cur->key = k;
+		parse(m, &cur->pk, &lkey[nr]);
+		nr++;
 	}
-	rte_hash_lookup_bulk_data(t->hash, kp, (uint32_t)u + 1, hits, data);
+	return nr;
+}
+
+/* Pass 2: what the memo knows, and one bulk hash lookup for the rest (one per run of equal
+ * service keys). */
+static inline void
+look_up(const struct mf_pol_table *t, const struct mf_pol_memo *memo, struct mf_pol_run *run,
+	uint16_t nr, const struct mf_pol_key *lkey, uint64_t *hits, void **data)
+{
+	const void *kp[MF_POL_LOOKUP_MAX];
+	bool memo_ok = memo->gen == t->gen;
+	uint16_t r, nl = 0;
+
+	for (r = 0; r < nr; r++) {
+		struct mf_pol_run *u = &run[r];
+
+		u->look = MF_POL_NO_LOOKUP;
+		u->known = memo_ok && u->keyed && fkey_eq(&memo->key, &u->key);
+		if (u->known) {
+			u->p = memo->p;
+			continue;
+		}
+		if (t->hash == NULL)
+			continue;
+		if (nl == 0 || !key_eq(&lkey[r], kp[nl - 1]))
+			kp[nl++] = &lkey[r];
+		u->look = (uint8_t)(nl - 1);
+	}
+	*hits = 0;
+	if (nl != 0)
+		rte_hash_lookup_bulk_data(t->hash, kp, nl, hits, data);
+}
+
+/* The burst starts with the memo's flow and the memo knows its redirect: rewrite and send that
+ * prefix in one loop, with no parse beyond the flow key, no lookup and no staging. Returns how
+ * many packets it took (it stops at the first of another flow). */
+static __rte_noinline uint16_t /* its own frame: the loop keeps its values in registers */
+direct_prefix(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_mbuf **pkts,
+	      uint16_t nb)
+{
+	/* Local copies: the header stores below could alias the memo, the copies they cannot,
+	 * so the key and template stay in registers. */
+	const struct mf_pol_fkey key = memo->key;
+	const struct mf_pol_rw rw = memo->rw;
+	struct mf_pol_fkey k;
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	for (i = 0; i < nb && i < MF_POL_PREFETCH; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < nb; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + MF_POL_PREFETCH < nb)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + MF_POL_PREFETCH], void *));
+		if (unlikely(!flow_key(m, &k) || !fkey_eq(&k, &key)))
+			break;
+		mf_pol_rw_apply(&rw, rte_pktmbuf_mtod(m, uint8_t *), MF_POL_L4_OFF);
+		m->ol_flags = 0;
+		bytes += m->pkt_len;
+	}
+	if (i != 0) {
+		count_matched(c, memo->p, i, bytes);
+		mf_pol_tx_now(c, memo->p, memo->direct, pkts, i, bytes);
+	}
+	return i;
 }
 
 uint16_t
@@ -158,12 +319,11 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 			 struct rte_mbuf **pkts, uint16_t nb)
 {
 	struct mf_pol_ctx c;
-	struct mf_pol_pkt pk[MF_POL_LOOKUP_MAX];
-	struct mf_pol_key key[MF_POL_LOOKUP_MAX];
-	const void *kp[MF_POL_LOOKUP_MAX];
+	struct mf_pol_memo *memo;
+	struct mf_pol_run run[MF_POL_LOOKUP_MAX];
+	struct mf_pol_key lkey[MF_POL_LOOKUP_MAX];
 	void *data[MF_POL_LOOKUP_MAX];
-	uint8_t uniq[MF_POL_LOOKUP_MAX];
-	uint16_t base, i, n, keep = 0;
+	uint16_t base, i, n, r, nr, keep = 0;
 	uint64_t hits;
 
 	/* Field by field: an initializer would zero the spent array on every burst. */
@@ -174,28 +334,47 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 	c.in_port = port;
 	c.frag_mtu = 0;
 	c.n_spent = 0;
-	for (base = 0; base < nb; base += n) {
+	memo = &c.lc->memo[port];
+	base = 0;
+	if (memo->direct != NULL && memo->gen == t->gen)
+		base = direct_prefix(&c, memo, pkts, nb);
+	for (; base < nb; base += n) {
 		n = (uint16_t)RTE_MIN(nb - base, MF_POL_LOOKUP_MAX);
-		for (i = 0; i < n && i < MF_POL_PREFETCH; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i], void *));
-		for (i = 0; i < n; i++) {
-			if (i + MF_POL_PREFETCH < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + MF_POL_PREFETCH], void *));
-			parse(pkts[base + i], &pk[i], &key[i]);
-		}
-		hits = 0;
-		if (t->hash != NULL)
-			lookup_runs(t, key, kp, n, uniq, &hits, data);
-		for (i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[base + i];
-			const struct mf_pol_bucket *b =
-				t->hash != NULL && ((hits >> uniq[i]) & 1) ? &t->buckets[(uintptr_t)data[uniq[i]]] : NULL;
-			const struct mf_pol *p = classify_one(t, b, &pk[i], port);
+		nr = cut_runs(&pkts[base], n, run, lkey);
+		look_up(t, memo, run, nr, lkey, &hits, data);
+		/* Pass 3: classify each run once, then its actions on the whole run. */
+		for (r = 0; r < nr; r++) {
+			struct mf_pol_run *u = &run[r];
+			struct rte_mbuf **rp = &pkts[base + u->start];
+			const struct mf_pol *p = u->p;
 
-			if (p == NULL)
-				pkts[keep++] = m;
-			else
-				run_chain(&c, p, m, &pk[i]);
+			if (!u->known) {
+				const struct mf_pol_bucket *b =
+					u->look != MF_POL_NO_LOOKUP && ((hits >> u->look) & 1) ?
+					&t->buckets[(uintptr_t)data[u->look]] : NULL;
+
+				p = classify_one(t, b, &u->pk, port);
+				if (u->keyed) { /* before the actions rewrite the headers */
+					memo->gen = t->gen;
+					memo->key = u->key;
+					memo->p = p;
+					memo->direct = p == NULL ? NULL :
+						mf_redirect_direct(p, &u->pk, rte_pktmbuf_mtod(rp[0],
+							const uint8_t *), &memo->rw);
+				}
+			}
+			if (p == NULL) { /* for the forward mode; keep <= base + start: no overlap */
+				for (i = 0; i < u->n; i++)
+					pkts[keep++] = rp[i];
+				continue;
+			}
+			count_matched(&c, p, u->n, u->bytes);
+			if (p->n_actions == 1 && p->act[0].ops->apply_run != NULL) {
+				p->act[0].ops->apply_run(&c, p, &p->act[0], rp, u->n, &u->pk, u->bytes);
+				continue;
+			}
+			for (i = 0; i < u->n; i++)
+				chain(&c, p, rp[i], &u->pk);
 		}
 	}
 	mf_pol_spent_free(&c);
@@ -256,7 +435,8 @@ mf_policy_trace_one(struct mf_worker *w, uint16_t port, struct rte_mbuf *m,
 	}
 	pc = &c.lc->pcnt[p->cnt];
 	memcpy(drops, pc->drop, sizeof(drops));
-	run_chain(&c, p, m, &pk);
+	count_matched(&c, p, 1, m->pkt_len);
+	chain(&c, p, m, &pk);
 	mf_pol_spent_free(&c);
 	if (c.lc->dirty != 0)
 		mf_pol_flush(&c); /* tx drops are counted here */

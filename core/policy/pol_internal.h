@@ -22,6 +22,7 @@
 
 #include "../core.h"
 #include "policy.h"
+#include "rewrite.h"
 
 #define MF_POL_DEST_SLOTS 65536u /* destinations over all policies */
 #define MF_POL_STAGE 64u         /* copies staged per egress port before a tx burst */
@@ -58,22 +59,24 @@ struct mf_pol_dcnt {
 
 /* A destination, with what the fast path needs prebuilt. */
 struct mf_pol_dest {
-	struct rte_ether_addr dst_mac;
-	struct rte_ether_addr src_mac;  /* the egress port's */
+	struct rte_ether_addr dst_mac;  /* dst_mac and src_mac, in this order, are the 12 bytes */
+	struct rte_ether_addr src_mac;  /* the egress port's; of the new Ethernet header */
 	uint16_t port;
 	uint16_t dpdk_id;
 	rte_be32_t ip_be;
 	rte_be32_t src_ip_be;
 	rte_be16_t udp_port_be;
 	rte_be16_t src_udp_port_be;     /* 0: keep the packet's */
-	uint32_t ck_ip;                 /* ones' complement sum of the new src and dst ip */
-	uint32_t ck_add;                /* ck_ip + the new dst port */
 	uint32_t cnt;                   /* counter slot */
 	uint32_t next_hop;              /* host order: ARP target when !has_mac */
 	bool has_mac;                   /* else the stack fills the MAC (mf_stack_output) */
 	uint8_t action;                 /* index of its action in the chain */
 	struct mf_policy_dest wire;     /* as it was given, for GET */
 };
+
+_Static_assert(offsetof(struct mf_pol_dest, src_mac) ==
+	       offsetof(struct mf_pol_dest, dst_mac) + RTE_ETHER_ADDR_LEN,
+	       "the rewrite copies dst_mac and src_mac as one 12-byte Ethernet prefix");
 
 struct mf_pol;
 struct mf_pol_ctx;
@@ -97,6 +100,11 @@ struct mf_action_ops {
 	/* Fast path: 1 if it consumed m, 0 if m goes on to the next action. */
 	int (*apply)(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_action *a,
 		     struct rte_mbuf *m, const struct mf_pol_pkt *pk);
+	/* Fast path, optional, for a policy whose whole chain is this action: consume a run of
+	 * n packets of one flow (pk describes each of them), `bytes` long in all, in one call. */
+	void (*apply_run)(struct mf_pol_ctx *c, const struct mf_pol *p,
+			  const struct mf_pol_action *a, struct rte_mbuf **pkts, uint16_t n,
+			  const struct mf_pol_pkt *pk, uint64_t bytes);
 	/* Release what the action holds when its policy object is freed (may be NULL). */
 	void (*fini)(struct mf_pol_action *a);
 };
@@ -155,6 +163,7 @@ struct mf_pol_table {
 	uint32_t n;
 	struct mf_pol **all;            /* every policy it references (for refs) */
 	bool has_agg;                   /* some policy has an aggregate action */
+	uint64_t gen;                   /* unique per table, never 0: names it in a flow memo */
 	/* retirement */
 	struct mf_pol_table *next;
 	uint64_t token;
@@ -174,12 +183,42 @@ struct mf_pol_pkt {
 	uint16_t hdr_len;   /* l4_off + 8 for UDP */
 };
 
-/* A worker's tx staging for one egress port: mbuf, policy slot, destination slot. */
+/* Consecutive staged mbufs for one (policy, destination): counted together once sent. */
+struct mf_pol_seg {
+	uint32_t pslot;
+	uint32_t dslot;
+	uint32_t n;
+	uint64_t bytes;
+};
+
+/* A worker's tx staging for one egress port: the mbufs, and their counter slots in runs. */
 struct mf_pol_stage {
 	uint16_t n;
+	uint16_t n_seg;
 	struct rte_mbuf *m[MF_POL_STAGE];
-	uint32_t pslot[MF_POL_STAGE];
-	uint32_t dslot[MF_POL_STAGE];
+	struct mf_pol_seg seg[MF_POL_STAGE];
+};
+
+/* The flow key of an IPv4 packet without options whose first segment holds its UDP/TCP ports:
+ * the raw header fields that decide its classification (the addresses, the ports, the
+ * protocol, whether it is a fragment). Equal keys on one ingress port match the same policy. */
+struct mf_pol_fkey {
+	uint64_t addrs;     /* source and destination, as in the header */
+	uint32_t ports;     /* source and destination, as in the header */
+	uint32_t pf;        /* the MF and offset bits and the protocol, as in the header */
+};
+
+/* The last flow a worker classified on one ingress port, reused while the table is the same
+ * one (gen): a stream of one flow skips the hash lookup in every burst, not only in runs
+ * within a burst. When its policy is a lone redirect, the flow's rewrite template is kept too,
+ * and a burst that starts with that flow is rewritten and sent in one loop (classify.c,
+ * direct_prefix). */
+struct mf_pol_memo {
+	uint64_t gen;                   /* of the table it was classified against; 0: none */
+	struct mf_pol_fkey key;
+	const struct mf_pol *p;         /* NULL: no policy matched */
+	const struct mf_pol_dest *direct; /* non-NULL: p redirects the flow here, with rw */
+	struct mf_pol_rw rw;
 };
 
 /* aggregate (action_aggregate.c): one bin per (policy, destination address and port) that
@@ -219,6 +258,7 @@ struct mf_agg_lcore {
 struct mf_pol_lcore {
 	struct mf_pol_stage stage[MF_MAX_PORTS];
 	uint32_t dirty;                 /* bit p: stage[p] has packets */
+	struct mf_pol_memo memo[MF_MAX_PORTS]; /* by ingress port */
 	struct mf_pol_pcnt *pcnt;       /* [MF_POLICY_CAP] */
 	struct mf_pol_dcnt *dcnt;       /* [MF_POL_DEST_SLOTS] */
 	struct mf_agg_lcore agg;
@@ -281,6 +321,7 @@ struct mf_pol_state {
 	struct mf_pol_table *retired_tail;
 	uint32_t n_retired;
 	uint32_t hash_seq;
+	uint64_t table_gen;                     /* the last table's gen */
 	struct mf_pol_hash *last_hash;          /* the newest, reused while its keys fit */
 	bool dirty;                             /* store changed since the last publish */
 };
@@ -306,11 +347,39 @@ void mf_pol_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_p
 		 struct rte_mbuf *m);
 void mf_pol_stage_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
 		       struct rte_mbuf *m);
+/* Stage n packets for d at once, `bytes` long in all (every one has a MAC: d->has_mac). */
+void mf_pol_stage_run(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
+		      struct rte_mbuf **pkts, uint16_t n, uint64_t bytes);
+/* Send n packets for d now, on this worker's queue of d->port, and count them; only while
+ * nothing is staged for that port (the start of a burst), so the order stays. */
+void mf_pol_tx_now(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
+		   struct rte_mbuf **pkts, uint16_t n, uint64_t bytes);
 void mf_pol_flush(struct mf_pol_ctx *c);
 /* split_frag.c: send m to d as IPv4 fragments of at most c->frag_mtu bytes */
 void mf_pol_frag_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
 		      struct rte_mbuf *m);
 void mf_pol_rewrite(const struct mf_pol_dest *d, const struct mf_pol_pkt *pk, uint8_t *hdr);
+
+/* The rewrite template toward d for packets with the headers at hdr (as they are now). */
+static inline void
+mf_pol_rw_for(struct mf_pol_rw *rw, const struct mf_pol_dest *d, const struct mf_pol_pkt *pk,
+	      const uint8_t *hdr)
+{
+	const struct mf_pol_rw_dest rd = {
+		.eth = d->dst_mac.addr_bytes,
+		.src_ip_be = d->src_ip_be,
+		.dst_ip_be = d->ip_be,
+		.src_port_be = d->src_udp_port_be,
+		.dst_port_be = d->udp_port_be,
+	};
+
+	mf_pol_rw_prepare(rw, &rd, hdr + RTE_ETHER_HDR_LEN, hdr + pk->l4_off);
+}
+
+/* action_redirect.c: if p is a lone redirect that packets like pk (headers at hdr, before any
+ * rewrite) take without the chain, its destination, with their template in rw; else NULL. */
+const struct mf_pol_dest *mf_redirect_direct(const struct mf_pol *p, const struct mf_pol_pkt *pk,
+					     const uint8_t *hdr, struct mf_pol_rw *rw);
 
 static inline void
 mf_pol_drop(struct mf_pol_ctx *c, const struct mf_pol *p, enum mf_policy_drop why,

@@ -2,13 +2,14 @@
  *
  * What redirect and replicate share on the fast path: the Ethernet/IPv4/UDP rewrite of one
  * copy, and per-port tx staging. Copies are staged per egress port and sent in bursts on the
- * worker's own tx queue; each staged mbuf remembers its policy and destination counter slots,
- * so what the queue refuses is counted against the destination it was for.
+ * worker's own tx queue. Beside the mbufs, the stage keeps runs (segments) of consecutive
+ * mbufs for one (policy, destination) with their packet and byte counts, so a sent burst is
+ * counted once per run, and what the queue refuses is counted against the destination it was
+ * for.
  *
- * The UDP and IPv4 checksums are updated incrementally (RFC 1624): the payload is unchanged, only the
- * pseudo-header addresses and the ports change, so the cost does not grow with the payload
- * and a multi-segment payload is never walked. A packet that carried no UDP checksum (0)
- * keeps none.
+ * The rewrite and its incremental checksums are in rewrite.h: the cost does not grow with the
+ * payload and a multi-segment payload is never walked. A packet that carried no UDP checksum
+ * (0) keeps none.
  */
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -22,109 +23,130 @@
 
 #define MF_POL_TX_RETRIES 4 /* a full tx ring gets this many more tries before drops */
 
-static inline uint32_t
-ck_neg32(uint32_t v)
-{
-	return (uint16_t)~(uint16_t)(v & 0xffff) + (uint16_t)~(uint16_t)(v >> 16);
-}
-
-static inline uint16_t
-ck_fold(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 void
 mf_pol_rewrite(const struct mf_pol_dest *d, const struct mf_pol_pkt *pk, uint8_t *hdr)
 {
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)hdr;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(hdr + RTE_ETHER_HDR_LEN);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(hdr + pk->l4_off);
-	uint32_t s;
-	uint16_t ck;
+	struct mf_pol_rw rw;
 
-	uint32_t old_addrs = ck_neg32(ip->src_addr) + ck_neg32(ip->dst_addr);
-
-	rte_ether_addr_copy(&d->dst_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&d->src_mac, &eth->src_addr);
-	if (udp->dgram_cksum != 0) {
-		s = (uint16_t)~udp->dgram_cksum + old_addrs;
-		s += (uint16_t)~udp->dst_port;
-		s += d->ck_add;
-		if (d->src_udp_port_be != 0)
-			s += (uint16_t)~udp->src_port + d->src_udp_port_be;
-		ck = (uint16_t)~ck_fold(s);
-		udp->dgram_cksum = ck == 0 ? 0xffff : ck;
-	}
-	/* The IPv4 header checksum the same way: only the addresses change. */
-	ip->hdr_checksum = (uint16_t)~ck_fold((uint16_t)~ip->hdr_checksum + old_addrs + d->ck_ip);
-	ip->src_addr = d->src_ip_be;
-	ip->dst_addr = d->ip_be;
-	udp->dst_port = d->udp_port_be;
-	if (d->src_udp_port_be != 0)
-		udp->src_port = d->src_udp_port_be;
+	mf_pol_rw_for(&rw, d, pk, hdr);
+	mf_pol_rw_apply(&rw, hdr, pk->l4_off);
 }
 
-/* Counters per run of equal (policy, destination): one redirect's burst is one run. */
+/* A segment for n more packets of (p, d), `bytes` long: the last one grows if it is theirs. */
 static inline void
-count_sent(struct mf_pol_ctx *c, const struct mf_pol_stage *st, const uint32_t *len,
-	   uint16_t from, uint16_t to)
+stage_count(struct mf_pol_stage *st, const struct mf_pol *p, const struct mf_pol_dest *d,
+	    uint32_t n, uint64_t bytes)
 {
-	uint16_t i, j;
+	struct mf_pol_seg *sg = st->n_seg != 0 ? &st->seg[st->n_seg - 1] : NULL;
 
-	for (i = from; i < to; i = j) {
-		struct mf_pol_pcnt *pc = &c->lc->pcnt[st->pslot[i]];
-		struct mf_pol_dcnt *dc = &c->lc->dcnt[st->dslot[i]];
-		uint64_t bytes = 0;
-
-		for (j = i; j < to && st->dslot[j] == st->dslot[i] && st->pslot[j] == st->pslot[i]; j++)
-			bytes += len[j];
-		mf_cnt_add(&pc->sent, j - i);
-		mf_cnt_add(&pc->sent_bytes, bytes);
-		mf_cnt_add(&dc->packets, j - i);
-		mf_cnt_add(&dc->bytes, bytes);
+	if (sg == NULL || sg->pslot != p->cnt || sg->dslot != d->cnt) {
+		sg = &st->seg[st->n_seg++];
+		sg->pslot = p->cnt;
+		sg->dslot = d->cnt;
+		sg->n = 0;
+		sg->bytes = 0;
 	}
+	sg->n += n;
+	sg->bytes += bytes;
 }
 
 static inline void
-count_unsent(struct mf_pol_ctx *c, const struct mf_pol_stage *st, uint16_t from, uint16_t to)
+count_sent(struct mf_pol_ctx *c, uint32_t pslot, uint32_t dslot, uint32_t n, uint64_t bytes)
 {
-	uint16_t i;
+	struct mf_pol_pcnt *pc = &c->lc->pcnt[pslot];
+	struct mf_pol_dcnt *dc = &c->lc->dcnt[dslot];
 
-	for (i = from; i < to; i++) {
-		mf_cnt_add(&c->lc->pcnt[st->pslot[i]].drop[MF_POLICY_DROP_TX_FULL], 1);
-		mf_cnt_add(&c->lc->dcnt[st->dslot[i]].drop_tx_full, 1);
+	mf_cnt_add(&pc->sent, n);
+	mf_cnt_add(&pc->sent_bytes, bytes);
+	mf_cnt_add(&dc->packets, n);
+	mf_cnt_add(&dc->bytes, bytes);
+}
+
+static inline void
+count_unsent(struct mf_pol_ctx *c, uint32_t pslot, uint32_t dslot, uint32_t n)
+{
+	mf_cnt_add(&c->lc->pcnt[pslot].drop[MF_POLICY_DROP_TX_FULL], n);
+	mf_cnt_add(&c->lc->dcnt[dslot].drop_tx_full, n);
+}
+
+/* The queue took the first `sent` of st->m: count each segment as sent, as refused, or split.
+ * Refused mbufs are still ours, so their lengths come off a split segment's bytes; the sent
+ * ones may be freed already and are not read. */
+static void
+count_partial(struct mf_pol_ctx *c, const struct mf_pol_stage *st, uint16_t sent)
+{
+	uint32_t at = 0, i, k;
+
+	for (i = 0; i < st->n_seg; i++) {
+		const struct mf_pol_seg *sg = &st->seg[i];
+		uint64_t unsent_bytes = 0;
+
+		if (at + sg->n <= sent) {
+			count_sent(c, sg->pslot, sg->dslot, sg->n, sg->bytes);
+		} else if (at >= sent) {
+			count_unsent(c, sg->pslot, sg->dslot, sg->n);
+		} else {
+			for (k = sent; k < at + sg->n; k++)
+				unsent_bytes += st->m[k]->pkt_len;
+			count_sent(c, sg->pslot, sg->dslot, sent - at, sg->bytes - unsent_bytes);
+			count_unsent(c, sg->pslot, sg->dslot, at + sg->n - sent);
+		}
+		at += sg->n;
 	}
+}
+
+/* tx_burst on this worker's queue of port, retried a few times while the queue is full; what
+ * it still refuses is counted against the port and freed by the caller. Returns how many went. */
+static inline uint16_t
+tx_burst(struct mf_worker *w, uint16_t port, struct rte_mbuf **m, uint16_t n)
+{
+	uint16_t sent = 0;
+	unsigned int tries = 0;
+
+	for (;;) {
+		sent += rte_eth_tx_burst(mf_fwd.dpdk_id[port], w->txq, &m[sent],
+					 (uint16_t)(n - sent));
+		if (sent == n || tries++ == MF_POL_TX_RETRIES)
+			break;
+		rte_pause();
+	}
+	mf_cnt_add(&w->cnt[port][MF_CNT_FWD_OUT], sent);
+	if (unlikely(sent < n))
+		mf_cnt_add(&w->cnt[port][MF_CNT_DROP_TX_FULL], n - sent);
+	return sent;
+}
+
+void
+mf_pol_tx_now(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
+	      struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
+{
+	uint16_t sent = tx_burst(c->w, d->port, pkts, n), i;
+
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++)
+			bytes -= pkts[i]->pkt_len;
+		count_unsent(c, p->cnt, d->cnt, (uint32_t)(n - sent));
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+	count_sent(c, p->cnt, d->cnt, sent, bytes);
 }
 
 static void
 stage_flush(struct mf_pol_ctx *c, uint16_t port)
 {
 	struct mf_pol_stage *st = &c->lc->stage[port];
-	struct mf_worker *w = c->w;
-	uint32_t len[MF_POL_STAGE];
-	uint16_t sent = 0, i, n = st->n;
-	unsigned int tries = 0;
+	uint16_t n = st->n, sent = tx_burst(c->w, port, st->m, n), i;
 
-	for (i = 0; i < n; i++)
-		len[i] = st->m[i]->pkt_len;
-	for (;;) {
-		sent += rte_eth_tx_burst(mf_fwd.dpdk_id[port], w->txq, &st->m[sent],
-					 (uint16_t)(n - sent));
-		if (sent == n || tries++ == MF_POL_TX_RETRIES)
-			break;
-		rte_pause();
-	}
-	count_sent(c, st, len, 0, sent);
-	count_unsent(c, st, sent, n);
-	mf_cnt_add(&w->cnt[port][MF_CNT_FWD_OUT], sent);
-	if (unlikely(sent < n)) {
+	if (likely(sent == n)) {
+		for (i = 0; i < st->n_seg; i++)
+			count_sent(c, st->seg[i].pslot, st->seg[i].dslot, st->seg[i].n,
+				   st->seg[i].bytes);
+	} else {
+		count_partial(c, st, sent);
 		rte_pktmbuf_free_bulk(&st->m[sent], n - sent);
-		mf_cnt_add(&w->cnt[port][MF_CNT_DROP_TX_FULL], n - sent);
 	}
 	st->n = 0;
+	st->n_seg = 0;
 }
 
 void
@@ -135,11 +157,39 @@ mf_pol_stage_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_
 
 	if (st->n == MF_POL_STAGE)
 		stage_flush(c, d->port);
-	st->m[st->n] = m;
-	st->pslot[st->n] = p->cnt;
-	st->dslot[st->n] = d->cnt;
-	st->n++;
+	st->m[st->n++] = m;
+	stage_count(st, p, d, 1, m->pkt_len);
 	c->lc->dirty |= 1u << d->port;
+}
+
+void
+mf_pol_stage_run(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
+		 struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
+{
+	struct mf_pol_stage *st = &c->lc->stage[d->port];
+	uint16_t k, i;
+
+	c->lc->dirty |= 1u << d->port;
+	while (n != 0) {
+		if (st->n == MF_POL_STAGE)
+			stage_flush(c, d->port);
+		k = (uint16_t)RTE_MIN(n, MF_POL_STAGE - st->n);
+		if (unlikely(k < n)) { /* the run is split over two tx bursts */
+			uint64_t part = 0;
+
+			for (i = 0; i < k; i++)
+				part += pkts[i]->pkt_len;
+			stage_count(st, p, d, k, part);
+			bytes -= part;
+		} else {
+			stage_count(st, p, d, k, bytes);
+		}
+		for (i = 0; i < k; i++)
+			st->m[st->n + i] = pkts[i];
+		st->n = (uint16_t)(st->n + k);
+		pkts += k;
+		n = (uint16_t)(n - k);
+	}
 }
 
 void

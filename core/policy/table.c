@@ -431,6 +431,7 @@ table_build(struct mf_pol_table **out)
 		table_free(t);
 		return rc;
 	}
+	t->gen = ++mf_pol.table_gen; /* never reused: a worker's flow memo names it by this */
 	*out = t;
 	return 0;
 }

@@ -83,12 +83,6 @@ mf_pol_dest_check(const struct mf_core *core, const struct mf_policy_dest *d, co
 	return 0;
 }
 
-static inline uint32_t
-ck_words(uint32_t be32)
-{
-	return (be32 & 0xffff) + (be32 >> 16);
-}
-
 void
 mf_pol_dest_prepare(struct mf_pol_dest *rt, const struct mf_policy_dest *d, uint8_t action)
 {
@@ -112,8 +106,6 @@ mf_pol_dest_prepare(struct mf_pol_dest *rt, const struct mf_policy_dest *d, uint
 		rt->next_hop = hop; /* a gateway, when the route says so */
 	rt->udp_port_be = rte_cpu_to_be_16(d->udp_port);
 	rt->src_udp_port_be = rte_cpu_to_be_16(d->src_udp_port);
-	rt->ck_ip = ck_words(rt->ip_be) + ck_words(rt->src_ip_be);
-	rt->ck_add = rt->ck_ip + rt->udp_port_be;
 }
 
 static int
