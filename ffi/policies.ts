@@ -53,7 +53,7 @@ export const POLICY_MAX_ACTIONS = 8;
 export const POLICY_ANY_PORT = 0xffff;
 export const POLICY_NO_OWNER = 0xffffffff;
 export const POLICY_DEST_COMMIT = 1;
-export const POLICY_DROP_CAPACITY = 12;
+export const POLICY_DROP_CAPACITY = 16;
 
 export const MfPolicyMatch = koffi.struct('mf_policy_match', {
   src_ip: 'uint32_t',

@@ -73,12 +73,13 @@ enum mf_policy_lifetime {
 	  "mbufs) was full")                                                                    \
 	X(BAD_UDP, "bad_udp", "deliver: UDP length or checksum wrong, or too big for a socket") \
 	X(OVERSIZE, "oversize", "split framed: a message over maxPayload (cut, or dropped)")    \
-	X(MALFORMED, "malformed", "split framed: a length prefix runs past the datagram's end")
+	X(MALFORMED, "malformed", "split framed: a length prefix runs past the datagram's end") \
+	X(TOO_BIG, "too_big", "larger than the egress port's MTU and marked DF: not fragmented")
 
 #define MF_POLICY_DROP_ENUM(e, name, help) MF_POLICY_DROP_##e,
 enum mf_policy_drop { MF_POLICY_DROPS(MF_POLICY_DROP_ENUM) MF_POLICY_DROP_MAX };
 #undef MF_POLICY_DROP_ENUM
-#define MF_POLICY_DROP_CAPACITY 12
+#define MF_POLICY_DROP_CAPACITY 16
 
 struct mf_policy_match {
 	uint32_t src_ip;     /* host order; ignored when src_prefix is 0 */

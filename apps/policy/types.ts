@@ -162,4 +162,4 @@ export const MAX_DESTINATIONS = 4096;
 /** Drop reasons in the order of the core's MF_POLICY_DROPS list. */
 export const DROP_REASONS = ['action', 'nombuf', 'tx_full', 'not_udp', 'fragment',
   'no_next_hop', 'no_socket', 'end_of_chain', 'socket_full', 'bad_udp',
-  'oversize', 'malformed'] as const;
+  'oversize', 'malformed', 'too_big'] as const;

@@ -129,6 +129,24 @@ run_chain(struct mf_pol_ctx *c, const struct mf_pol *p, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 }
 
+/* A fragment: held (its slot becomes NULL) until it completes a datagram, which then takes
+ * its slot and is classified whole; one not addressed to the core or a policy's service
+ * stays as it is (reasm.c says which). */
+static void
+reasm(struct mf_pol_ctx *c, const struct mf_pol_table *t, struct rte_mbuf **slot,
+      struct mf_pol_pkt *pk, struct mf_pol_key *k)
+{
+	struct rte_mbuf *whole;
+	bool taken;
+
+	whole = mf_pol_reasm_input(c, t, *slot, pk, &taken);
+	if (!taken)
+		return;
+	*slot = whole;
+	if (whole != NULL)
+		parse(whole, pk, k);
+}
+
 static inline bool
 key_eq(const struct mf_pol_key *a, const struct mf_pol_key *b)
 {
@@ -178,6 +196,8 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 			if (i + MF_POL_PREFETCH < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[base + i + MF_POL_PREFETCH], void *));
 			parse(pkts[base + i], &pk[i], &key[i]);
+			if (unlikely(pk[i].frag))
+				reasm(&c, t, &pkts[base + i], &pk[i], &key[i]);
 		}
 		hits = 0;
 		if (t->hash != NULL)
@@ -186,8 +206,11 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 			struct rte_mbuf *m = pkts[base + i];
 			const struct mf_pol_bucket *b =
 				t->hash != NULL && ((hits >> uniq[i]) & 1) ? &t->buckets[(uintptr_t)data[uniq[i]]] : NULL;
-			const struct mf_pol *p = classify_one(t, b, &pk[i], port);
+			const struct mf_pol *p;
 
+			if (m == NULL)
+				continue; /* a fragment held for reassembly, or dropped there */
+			p = classify_one(t, b, &pk[i], port);
 			if (p == NULL)
 				pkts[keep++] = m;
 			else
