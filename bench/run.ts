@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only NAME] [-- --seconds S]`: runs every entry in
+// `npm run bench [-- --quick] [-- --only NAME] [-- --seconds S] [-- NAME...]`: runs every entry in
 // entries/index.ts, each measuring manifold and its anchor in this same run, then writes
 // bench/results/<time>.json and .md (and latest.md). Benchmarks are not tests: nothing here
 // fails on a slow figure; the report says whether each target was met.
@@ -8,7 +8,8 @@ import { entries } from './entries/index.js';
 import { machineInfo, writeReport, toMarkdown, type BenchRun } from './report.js';
 import { repoRoot } from '../apps/paths.js';
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true, // entry names: `node dist/bench/run.js policy-split policy-redirect`
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
@@ -22,8 +23,14 @@ const seconds = values.seconds !== undefined ? Number(values.seconds) : quick ? 
 const run: BenchRun = { startedAt: new Date().toISOString(), quick, machine: machineInfo(), results: [] };
 const log = (line: string) => process.stdout.write(`bench: ${line}\n`);
 
+const wanted = [...positionals, ...(values.only !== undefined ? [values.only] : [])];
+const unknown = wanted.filter((n) => !entries.some((e) => e.name === n));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: no entry named ${unknown.join(', ')}; entries are ${entries.map((e) => e.name).join(', ')}\n`);
+  process.exit(2);
+}
 for (const entry of entries) {
-  if (values.only !== undefined && entry.name !== values.only) continue;
+  if (wanted.length > 0 && !wanted.includes(entry.name)) continue;
   log(`${entry.name}: ${entry.describe}`);
   try {
     const measurements = await entry.run({ quick, seconds, log });

@@ -139,6 +139,9 @@ opt_port(struct mf_config *cfg, const char *v, char *err, size_t errlen)
 	if (!valid_name(p->name, sizeof(p->name) - 1))
 		return fail(err, errlen, "port name '%s' is not valid; use 1 to %zu characters "
 			    "from A-Z a-z 0-9 _ -", p->name, sizeof(p->name) - 1);
+	if (strcmp(p->name, "none") == 0)
+		return fail(err, errlen, "port name 'none' is reserved (--fwd NAME=MODE:none means "
+			    "no peer); give the port another name, e.g. p0");
 	devargs = eq + 1;
 	dlen = strlen(devargs);
 	if (dlen == 0 || dlen >= sizeof(p->devargs))
@@ -294,11 +297,13 @@ apply_fwd(struct mf_config *cfg, const char *v, unsigned char *given, char *err,
 		return fail(err, errlen, "--fwd %s: mode '%s' is not known; use io, mac, stack or "
 			    "drop", buf, mode);
 	p->mode = (uint8_t)m;
-	if (peer != NULL) {
+	if (peer != NULL && strcmp(peer, "none") == 0) {
+		p->peer = MF_PORT_NONE; /* io and mac drop, as drop_no_egress */
+	} else if (peer != NULL) {
 		pi = port_index(cfg, peer);
 		if (pi < 0)
 			return fail(err, errlen, "--fwd %s: peer '%s' is not a port; defined ports "
-				    "are %s", buf, peer, names);
+				    "are %s, or none for no peer", buf, peer, names);
 		p->peer = (uint16_t)pi;
 	}
 	if (mac != NULL) {
@@ -408,7 +413,7 @@ default_topology(struct mf_config *cfg)
 	}
 }
 
-enum opt_id { O_HELP, O_NAME, O_LCORES, O_HUGE, O_MEM, O_MBUFS, O_PORT, O_FWD, O_BURST,
+enum opt_id { O_HELP, O_NAME, O_LCORES, O_HUGE, O_MEM, O_MBUFS, O_MBUF_DATA_ROOM, O_POLICY_MBUFS, O_PORT, O_FWD, O_BURST,
 	      O_BACKOFF, O_STATS_MS, O_LOG_LEVEL, O_EXIT_WITH_PARENT, O_ADDR, O_GATEWAY };
 
 static const struct {
@@ -422,6 +427,7 @@ static const struct {
 	{ "backoff", O_BACKOFF, 1 }, { "stats-ms", O_STATS_MS, 1 },
 	{ "log-level", O_LOG_LEVEL, 1 }, { "exit-with-parent", O_EXIT_WITH_PARENT, 0 },
 	{ "addr", O_ADDR, 1 },       { "gateway", O_GATEWAY, 1 },
+	{ "mbuf-data-room", O_MBUF_DATA_ROOM, 1 }, { "policy-mbufs", O_POLICY_MBUFS, 1 },
 };
 #define MF_MAX_ADDR_OPTS (MF_MAX_PORTS * (MF_STACK_MAX_ADDRS + 1))
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -442,6 +448,8 @@ mf_args_parse(struct mf_config *cfg, int argc, char **argv, unsigned int n_cpus,
 	cfg->huge = MF_HUGE_AUTO;
 	cfg->mem_mb = MF_DEF_MEM_MB;
 	cfg->mbufs = MF_DEF_MBUFS;
+	cfg->mbuf_data_room = MF_DEF_MBUF_DATA_ROOM;
+	cfg->policy_mbufs = MF_DEF_POLICY_MBUFS;
 	cfg->burst = MF_DEF_BURST;
 	cfg->backoff = true;
 	cfg->stats_ms = MF_DEF_STATS_MS;
@@ -516,6 +524,21 @@ mf_args_parse(struct mf_config *cfg, int argc, char **argv, unsigned int n_cpus,
 			break;
 		case O_MBUFS:
 			rc = parse_uint("--mbufs", val, 1023, 16777215, &cfg->mbufs, err, errlen);
+			if (rc < 0)
+				return rc;
+			break;
+		case O_MBUF_DATA_ROOM:
+			if (parse_uint("--mbuf-data-room", val, MF_MIN_MBUF_DATA_ROOM,
+				       MF_MAX_MBUF_DATA_ROOM, &cfg->mbuf_data_room, err,
+				       errlen) < 0)
+				return fail(err, errlen, "--mbuf-data-room '%s' is not valid; use "
+					    "bytes per mbuf from %u to %u, the %u-byte headroom "
+					    "included (65535, the largest, leaves 65407 for the frame)", val,
+					    MF_MIN_MBUF_DATA_ROOM, MF_MAX_MBUF_DATA_ROOM, MF_HEADROOM);
+			break;
+		case O_POLICY_MBUFS:
+			rc = parse_uint("--policy-mbufs", val, MF_MIN_POLICY_MBUFS, 16777215,
+					&cfg->policy_mbufs, err, errlen);
 			if (rc < 0)
 				return rc;
 			break;
@@ -597,7 +620,8 @@ mf_args_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: manifold-core [--name NAME] [--lcores LIST] [--huge auto|on|off]\n"
-		"         [--mem MB] [--mbufs N] [--port NAME=DEVARGS]...\n"
+		"         [--mem MB] [--mbufs N] [--mbuf-data-room BYTES] [--policy-mbufs N]\n"
+		"         [--port NAME=DEVARGS]...\n"
 		"         [--fwd NAME=MODE[:PEER][@MAC]]... [--burst N] [--backoff on|off]\n"
 		"         [--exit-with-parent] [--addr NAME=IP/PREFIX]... [--gateway NAME=IP]...\n"
 		"         [--stats-ms N] [--log-level N]\n"
@@ -614,16 +638,25 @@ mf_args_usage(FILE *f)
 		"  --mem MB        memory without hugepages, and the least free hugepage\n"
 		"                  memory that auto accepts (default %u)\n"
 		"  --mbufs N       mbufs in the pool of each socket (default %u)\n"
+		"  --mbuf-data-room BYTES\n"
+		"                  bytes per port mbuf, the %u-byte headroom included, %u..%u\n"
+		"                  (default %u); a frame longer than it arrives as a chain\n"
+		"                  where the device can scatter, else is dropped by the device\n"
+		"  --policy-mbufs N\n"
+		"                  mbufs in each of the policy engine's pools (copies' headers,\n"
+		"                  payload clones), %u..16777215 (default %u); when they run\n"
+		"                  dry a copy is dropped and counted as nombuf\n"
 		"  --port NAME=DEVARGS\n"
 		"                  a port, in index order: a vdev (net_null0, net_ring0,\n"
 		"                  net_tap0,iface=mf0, net_af_packet0,iface=veth0, ...) or a\n"
 		"                  PCI address (0000:00:04.0[,key=value]); at most %d\n"
-		"  --fwd NAME=MODE[:PEER][@MAC]\n"
+		"  --fwd NAME=MODE[:PEER|:none][@MAC]\n"
 		"                  what port NAME does with what it receives: io (send it\n"
 		"                  unchanged out of PEER), mac (io, with source := PEER's\n"
 		"                  MAC, destination := MAC, default 02:00:00:00:00:<peer>),\n"
 		"                  stack (hand it to the stack) or drop; default: io, with\n"
-		"                  testpmd's pairs 0<->1, 2<->3, an odd last port to itself\n"
+		"                  testpmd's pairs 0<->1, 2<->3, an odd last port to itself;\n"
+		"                  PEER none: no peer (io and mac drop, as drop_no_egress)\n"
 		"  --addr NAME=IP/PREFIX\n"
 		"                  an address of port NAME for the stack (several per port,\n"
 		"                  at most %d), e.g. p0=198.18.0.1/24\n"
@@ -638,6 +671,8 @@ mf_args_usage(FILE *f)
 		"                  stop as on SIGTERM when the process that started us dies\n"
 		"                  (the appliance passes it, so a killed appliance leaves no core)\n"
 		"  --help          this text\n",
-		MF_INSTANCE_NAME_MAX, MF_DEF_NAME, MF_DEF_MEM_MB, MF_DEF_MBUFS, MF_MAX_PORTS,
+		MF_INSTANCE_NAME_MAX, MF_DEF_NAME, MF_DEF_MEM_MB, MF_DEF_MBUFS, MF_HEADROOM,
+		MF_MIN_MBUF_DATA_ROOM, MF_MAX_MBUF_DATA_ROOM, MF_DEF_MBUF_DATA_ROOM,
+		MF_MIN_POLICY_MBUFS, MF_DEF_POLICY_MBUFS, MF_MAX_PORTS,
 		MF_STACK_MAX_ADDRS, MF_MAX_BURST, MF_DEF_BURST, MF_DEF_STATS_MS);
 }

@@ -21,6 +21,15 @@
 #define MF_DEF_NAME "default"
 #define MF_DEF_MEM_MB 256u
 #define MF_DEF_MBUFS 8191u
+/* Port mbuf data room, headroom included: DPDK's RTE_MBUF_DEFAULT_BUF_SIZE (2048 + the
+ * 128-byte RTE_PKTMBUF_HEADROOM), spelled out because this file is free of DPDK. The mempool
+ * field is a uint16_t, hence the maximum. */
+#define MF_HEADROOM 128u
+#define MF_DEF_MBUF_DATA_ROOM (2048u + MF_HEADROOM)
+#define MF_MIN_MBUF_DATA_ROOM (MF_HEADROOM + 128u) /* eth + ip with options + udp fit */
+#define MF_MAX_MBUF_DATA_ROOM 65535u
+#define MF_DEF_POLICY_MBUFS 16383u /* each of the policy engine's copy pools (2^n - 1) */
+#define MF_MIN_POLICY_MBUFS 63u
 #define MF_DEF_BURST 32u
 #define MF_MAX_BURST 512u
 #define MF_DEF_STATS_MS 100u
@@ -53,6 +62,8 @@ struct mf_config {
 	enum mf_huge huge;
 	unsigned int mem_mb;
 	unsigned int mbufs;
+	unsigned int mbuf_data_room;   /* bytes per port mbuf, headroom included */
+	unsigned int policy_mbufs;     /* mbufs in each policy copy pool (headers, clones) */
 	unsigned int n_ports;
 	struct mf_port_conf port[MF_MAX_PORTS];
 	unsigned int burst;

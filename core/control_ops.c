@@ -133,8 +133,8 @@ fwd_apply(struct mf_core *core, uint16_t port, const struct mf_fwd_arg *a)
 	struct mf_port_conf *pc = &core->cfg.port[port];
 
 	pc->mode = a->mode;
-	if (a->peer != MF_PORT_NONE)
-		pc->peer = a->peer;
+	if (a->peer != MF_PORT_KEEP)
+		pc->peer = a->peer; /* a port, or MF_PORT_NONE: no peer */
 	if (a->has_mac) {
 		memcpy(pc->peer_mac, a->peer_mac, 6);
 		pc->mac_explicit = true;
@@ -157,9 +157,10 @@ op_fwd_set(struct mf_core *core, const struct mf_request *req, void *arena __rte
 	if (a.mode >= MF_FWD_MAX)
 		return mf_op_reason(cpl, -EINVAL, "mode %u is not a forward mode; modes are 0..%u "
 			      "(io, mac, stack, drop)", a.mode, MF_FWD_MAX - 1);
-	if (a.peer != MF_PORT_NONE && a.peer >= core->n_ports)
-		return mf_op_reason(cpl, -ENODEV, "peer %u does not exist; peers are 0..%u, or 0xffff "
-			      "to keep the current peer", a.peer, core->n_ports - 1);
+	if (a.peer != MF_PORT_KEEP && a.peer != MF_PORT_NONE && a.peer >= core->n_ports)
+		return mf_op_reason(cpl, -ENODEV, "peer %u does not exist; peers are 0..%u, 0xfffe "
+			      "(MF_PORT_KEEP) to keep the current peer, or 0xffff (MF_PORT_NONE) for "
+			      "none", a.peer, core->n_ports - 1);
 	if (a.has_mac > 1)
 		return mf_op_reason(cpl, -EINVAL, "has_mac is %u; it must be 0 or 1", a.has_mac);
 	for (p = 0; p < core->n_ports; p++)

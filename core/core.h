@@ -61,6 +61,7 @@ struct mf_port {
 	struct rte_ether_addr mac;
 	uint16_t mtu;
 	bool started;
+	bool rx_scatter;                       /* frames past one mbuf arrive as chains */
 };
 
 struct mf_core {

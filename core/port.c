@@ -23,6 +23,9 @@
 #define MF_TX_DESC 1024
 #define MF_MBUF_CACHE 256
 
+/* args.c spells the headroom out (it is free of DPDK); both must agree. */
+_Static_assert(MF_HEADROOM == RTE_PKTMBUF_HEADROOM, "MF_HEADROOM differs from DPDK's");
+
 static int
 port_socket(const struct mf_core *core, unsigned int i)
 {
@@ -46,14 +49,45 @@ pool_for(struct mf_core *core, int socket, char *err, size_t errlen)
 		return 0;
 	snprintf(name, sizeof(name), "mf_mbuf_s%d", socket);
 	core->pool[socket] = rte_pktmbuf_pool_create(name, core->cfg.mbufs, MF_MBUF_CACHE, 0,
-						     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+						     (uint16_t)core->cfg.mbuf_data_room, socket);
 	if (core->pool[socket] == NULL) {
-		snprintf(err, errlen, "cannot create a pool of %u mbufs on socket %d: %s; lower "
-			 "--mbufs or give more memory (--mem, hugepages)", core->cfg.mbufs, socket,
-			 rte_strerror(rte_errno));
+		snprintf(err, errlen, "cannot create a pool of %u mbufs of %u bytes (%llu MiB) on "
+			 "socket %d: %s; lower --mbufs or --mbuf-data-room, or give more memory "
+			 "(--mem, hugepages)", core->cfg.mbufs, core->cfg.mbuf_data_room,
+			 (unsigned long long)core->cfg.mbufs * core->cfg.mbuf_data_room >> 20,
+			 socket, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* A frame longer than one mbuf's data room arrives as a chain where the device can scatter;
+ * ask for it only then, so the common case (the default 2 KiB room, a 1500-byte MTU) keeps
+ * one segment per packet. A device that cannot scatter drops such frames and counts them. */
+static void
+rx_scatter(struct mf_core *core, unsigned int i, const struct rte_eth_dev_info *info,
+	   struct rte_eth_conf *conf)
+{
+	uint32_t room = core->cfg.mbuf_data_room - RTE_PKTMBUF_HEADROOM;
+	uint32_t frame = info->max_rx_pktlen;
+	uint16_t mtu;
+
+	/* the frame the device takes now: its MTU plus Ethernet header, CRC and a VLAN tag */
+	if (rte_eth_dev_get_mtu(core->port[i].dpdk_id, &mtu) == 0)
+		frame = RTE_MIN(frame, (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN +
+					       RTE_VLAN_HLEN);
+	if (frame <= room)
+		return;
+	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) {
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		core->port[i].rx_scatter = true;
+		printf("manifold-core: port %s: rx scatter on: frames of up to %u bytes arrive as "
+		       "chains of %u-byte mbufs\n", core->cfg.port[i].name, frame, room);
+	} else {
+		printf("manifold-core: note: port %s takes %u-byte frames but an mbuf holds %u "
+		       "bytes and the device cannot scatter; raise --mbuf-data-room\n",
+		       core->cfg.port[i].name, frame, room);
+	}
 }
 
 static int
@@ -86,6 +120,7 @@ port_init(struct mf_core *core, unsigned int i, char *err, size_t errlen)
 		return rc;
 
 	memset(&conf, 0, sizeof(conf));
+	rx_scatter(core, i, &info, &conf);
 	rc = rte_eth_dev_configure(p->dpdk_id, 1, n_txq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->dpdk_id, &nb_rxd, &nb_txd);

@@ -32,6 +32,7 @@ import {
   Op,
   PORT_ALL,
   PORT_NONE,
+  PORT_KEEP,
   REASON_LEN,
   RING_SIZE,
   decodeStats,
@@ -70,8 +71,9 @@ export interface Reply {
 }
 
 export interface ForwardOptions {
-  /** egress port index (default: keep the current peer) */
-  peer?: number;
+  /** egress port index; null: no peer (io and mac then drop what the port receives, counted
+   * as drop_no_egress); default: keep the current peer */
+  peer?: number | null;
   /** next-hop MAC for the 'mac' mode, "aa:bb:cc:dd:ee:ff" */
   peerMac?: string;
 }
@@ -272,7 +274,7 @@ export class Manifold {
     }
     const args = encode(MfFwdArg, {
       port: portArg('FWD_SET', port, true),
-      peer: opts.peer === undefined ? PORT_NONE : portArg('FWD_SET', opts.peer, false),
+      peer: opts.peer === undefined ? PORT_KEEP : opts.peer === null ? PORT_NONE : portArg('FWD_SET', opts.peer, false),
       mode: FwdMode[mode],
       has_mac: mac ? 1 : 0,
       peer_mac: mac ?? [0, 0, 0, 0, 0, 0],

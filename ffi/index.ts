@@ -33,6 +33,7 @@ export {
   Op,
   PORT_ALL,
   PORT_NONE,
+  PORT_KEEP,
   RING_SIZE,
   counterInfo,
   counterNames,

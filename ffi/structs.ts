@@ -20,6 +20,8 @@ export const REASON_LEN = 104;
 export const INSTANCE_NAME_MAX = 24;
 export const PORT_ALL = 0xffff;
 export const PORT_NONE = 0xffff;
+/** FWD_SET: keep the port's current peer (PORT_NONE there means "no peer"). */
+export const PORT_KEEP = 0xfffe;
 export const CNT_CAPACITY = 64;
 export const ARGS_LEN = 48;
 

@@ -82,7 +82,8 @@ enum mf_op {
 #define MF_OP_TABLE_SIZE 160  /* every op number is below this */
 
 #define MF_PORT_ALL 0xffffu
-#define MF_PORT_NONE 0xffffu
+#define MF_PORT_NONE 0xffffu /* no port: a peer that is none drops io/mac as drop_no_egress */
+#define MF_PORT_KEEP 0xfffeu /* FWD_SET: leave the port's peer as it is */
 
 /* What a port does with what it receives while no policy claims the packet. */
 enum mf_fwd_mode {
@@ -118,7 +119,8 @@ struct mf_port_arg {
 
 struct mf_fwd_arg {
 	uint16_t port;  /* port index, or MF_PORT_ALL */
-	uint16_t peer;  /* egress port index, or MF_PORT_NONE to keep the current peer */
+	uint16_t peer;  /* egress port index; MF_PORT_KEEP: keep the current peer;
+			 * MF_PORT_NONE: no peer (io and mac then drop, as drop_no_egress) */
 	uint8_t mode;   /* enum mf_fwd_mode */
 	uint8_t has_mac;
 	uint8_t peer_mac[6]; /* next-hop MAC for MF_FWD_MAC when has_mac */

@@ -75,7 +75,8 @@ enum mf_policy_lifetime {
 	X(BAD_UDP, "bad_udp", "deliver: UDP length or checksum wrong, or too big for a socket") \
 	X(OVERSIZE, "oversize", "split framed: a message over maxPayload (cut, or dropped); "  \
 	  "aggregate: a message over maxBytes, dropped by option")                            \
-	X(MALFORMED, "malformed", "split framed: a length prefix runs past the datagram's end")
+	X(MALFORMED, "malformed", "split framed: a length prefix runs past the datagram's end") \
+	X(TOO_BIG, "too_big", "larger than the egress port's MTU and marked DF: not fragmented")
 
 #define MF_POLICY_DROP_ENUM(e, name, help) MF_POLICY_DROP_##e,
 enum mf_policy_drop { MF_POLICY_DROPS(MF_POLICY_DROP_ENUM) MF_POLICY_DROP_MAX };

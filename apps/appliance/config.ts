@@ -2,7 +2,7 @@
 // parsed JSON value against it, collecting every problem with the path of the field, what is
 // wrong and what would be right, so one run shows all mistakes at once.
 
-import { policyProblems } from '../policy/index.js';
+import { clientLifetimeProblem, policyProblems } from '../policy/index.js';
 
 export type ForwardMode = 'io' | 'mac' | 'stack' | 'drop';
 export const FORWARD_MODES: readonly ForwardMode[] = ['io', 'mac', 'stack', 'drop'];
@@ -23,8 +23,9 @@ export interface PortConfig {
   peerIp?: string;
   /** What this port does with what it receives; default: the top-level `forward`. */
   forward?: ForwardMode;
-  /** Port the traffic goes out of for io/mac; default: testpmd pairing (0<->1, 2<->3). */
-  peer?: string;
+  /** Port the traffic goes out of for io/mac; default: testpmd pairing (0<->1, 2<->3);
+   * null: none (io and mac then drop what the port receives, counted as drop_no_egress). */
+  peer?: string | null;
   /** Next-hop destination MAC written by `mac` forwarding. */
   peerMac?: string;
 }
@@ -38,6 +39,14 @@ export interface ApplianceConfig {
   hugepages?: HugeMode;
   /** Memory for --no-huge, MB. */
   memoryMb?: number;
+  /** mbufs in the port pool of each socket (--mbufs). Default 8191. */
+  mbufs?: number;
+  /** Bytes per port mbuf, the 128-byte headroom included (--mbuf-data-room). Default 2176;
+   * 65535 takes a 64 KiB datagram in one mbuf. */
+  mbufDataRoom?: number;
+  /** mbufs in each of the policy engine's pools: copies' headers, payload clones
+   * (--policy-mbufs). Default 16383; when they run dry a copy is dropped as nombuf. */
+  policyMbufs?: number;
   /** Default forward mode of every port. Default "io". */
   forward?: ForwardMode;
   /** Idle back-off of workers; false keeps them spinning (lowest latency, burns the cores). */
@@ -67,8 +76,15 @@ const VDEV_DRIVERS = ['net_null', 'net_ring', 'net_tap', 'net_virtio_user', 'net
 const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
 const LCORES_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
-const TOP_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'forward', 'backoff', 'burst',
-  'ports', 'policies'];
+const TOP_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'mbufs', 'mbufDataRoom', 'policyMbufs', 'forward',
+  'backoff', 'burst', 'ports', 'policies'];
+/** Bounds of the core's --mbufs and --mbuf-data-room (core/args.h). */
+export const MBUFS_MIN = 1023;
+export const MBUFS_MAX = 16777215;
+export const MBUF_HEADROOM = 128;
+export const MBUF_DATA_ROOM_MIN = 256;
+export const MBUF_DATA_ROOM_MAX = 65535;
+export const POLICY_MBUFS_MIN = 63;
 const PORT_KEYS = ['name', 'dev', 'ip', 'gateway', 'netns', 'peerIp', 'forward', 'peer', 'peerMac'];
 
 /** "198.18.0.1/24" -> true; checks each octet and the prefix length. */
@@ -122,6 +138,8 @@ function checkPort(p: unknown, i: number, problems: string[]): void {
   unknownKeys(p, PORT_KEYS, `${where}.`, problems);
   if (typeof p.name !== 'string' || !PORT_NAME_RE.test(p.name)) {
     problems.push(`${where}.name: must be 1-31 characters of A-Z a-z 0-9 _ -, e.g. "p0"`);
+  } else if (p.name === 'none') {
+    problems.push(`${where}.name: "none" is reserved (a peer of none means no peer); choose another name, e.g. "p0"`);
   }
   checkDev(p.dev, where, problems);
   if (p.peerIp !== undefined && (typeof p.peerIp !== 'string' || !isIpv4Cidr(p.peerIp))) {
@@ -152,8 +170,8 @@ function checkPort(p: unknown, i: number, problems: string[]): void {
     problems.push(`${where}.forward: "${String(p.forward)}" is not a forward mode; ` +
       `use one of ${FORWARD_MODES.join(', ')}`);
   }
-  if (p.peer !== undefined && typeof p.peer !== 'string') {
-    problems.push(`${where}.peer: must be the name of another port, e.g. "p1"`);
+  if (p.peer !== undefined && p.peer !== null && typeof p.peer !== 'string') {
+    problems.push(`${where}.peer: must be the name of another port, e.g. "p1", or null for none`);
   }
   if (p.peerMac !== undefined && (typeof p.peerMac !== 'string' || !MAC_RE.test(p.peerMac))) {
     problems.push(`${where}.peerMac: must be a MAC address like "02:00:00:00:00:01"`);
@@ -166,7 +184,7 @@ function checkCrossPort(ports: PortConfig[], problems: string[]): void {
     if (names.indexOf(n) !== i) problems.push(`ports[${i}].name: "${n}" is used twice; names are unique`);
   });
   ports.forEach((p, i) => {
-    if (p.peer !== undefined && !names.includes(p.peer)) {
+    if (typeof p.peer === 'string' && !names.includes(p.peer)) {
       problems.push(`ports[${i}].peer: no port is named "${p.peer}"; ports are ${names.join(', ')}`);
     }
   });
@@ -213,6 +231,18 @@ export function validateConfig(value: unknown, source?: string): ApplianceConfig
   if (mem !== undefined && !(typeof mem === 'number' && Number.isInteger(mem) && mem >= 64 && mem <= 65536)) {
     problems.push('memoryMb: must be a whole number of megabytes from 64 to 65536');
   }
+  const isInt = (v: unknown, lo: number, hi: number): boolean =>
+    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+  if (value.mbufs !== undefined && !isInt(value.mbufs, MBUFS_MIN, MBUFS_MAX)) {
+    problems.push(`mbufs: must be a whole number of mbufs from ${MBUFS_MIN} to ${MBUFS_MAX} (2^n - 1 suits the mempool best)`);
+  }
+  if (value.mbufDataRoom !== undefined && !isInt(value.mbufDataRoom, MBUF_DATA_ROOM_MIN, MBUF_DATA_ROOM_MAX)) {
+    problems.push(`mbufDataRoom: must be bytes per mbuf from ${MBUF_DATA_ROOM_MIN} to ${MBUF_DATA_ROOM_MAX}, ` +
+      `the ${MBUF_HEADROOM}-byte headroom included (DPDK keeps it in 16 bits); 65535 takes a 65000-byte datagram whole`);
+  }
+  if (value.policyMbufs !== undefined && !isInt(value.policyMbufs, POLICY_MBUFS_MIN, MBUFS_MAX)) {
+    problems.push(`policyMbufs: must be a whole number of mbufs from ${POLICY_MBUFS_MIN} to ${MBUFS_MAX} (2^n - 1 suits the mempool best)`);
+  }
   if (value.forward !== undefined && !FORWARD_MODES.includes(value.forward as ForwardMode)) {
     problems.push(`forward: "${String(value.forward)}" is not a forward mode; use one of ${FORWARD_MODES.join(', ')}`);
   }
@@ -240,8 +270,8 @@ export function validateConfig(value: unknown, source?: string): ApplianceConfig
         problems.push(...policyProblems(p, `policies[${i}].`));
         // The appliance installs them itself; no client of the user's owns them.
         if (isObject(p) && p.lifetime === 'client') {
-          problems.push(`policies[${i}].lifetime: a configured policy belongs to the appliance, ` +
-            'not to a client; use "persistent" or leave it out');
+          problems.push(clientLifetimeProblem(`policies[${i}].`,
+            'a configured policy belongs to the appliance, not to a client'));
         }
       });
     }

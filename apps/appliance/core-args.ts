@@ -11,6 +11,9 @@ export function coreArgs(cfg: ApplianceConfig, name: string): string[] {
   }
   if (cfg.hugepages !== undefined) args.push('--huge', cfg.hugepages);
   if (cfg.memoryMb !== undefined) args.push('--mem', String(cfg.memoryMb));
+  if (cfg.mbufs !== undefined) args.push('--mbufs', String(cfg.mbufs));
+  if (cfg.mbufDataRoom !== undefined) args.push('--mbuf-data-room', String(cfg.mbufDataRoom));
+  if (cfg.policyMbufs !== undefined) args.push('--policy-mbufs', String(cfg.policyMbufs));
   if (cfg.backoff !== undefined) args.push('--backoff', cfg.backoff ? 'on' : 'off');
   if (cfg.burst !== undefined) args.push('--burst', String(cfg.burst));
   for (const p of cfg.ports) args.push('--port', `${p.name}=${p.dev}`);
@@ -23,7 +26,7 @@ export function coreArgs(cfg: ApplianceConfig, name: string): string[] {
     const mode = p.forward ?? cfg.forward;
     if (mode === undefined && p.peer === undefined && p.peerMac === undefined) return;
     let spec = `${p.name}=${mode ?? 'io'}`;
-    if (p.peer !== undefined) spec += `:${p.peer}`;
+    if (p.peer !== undefined) spec += `:${p.peer ?? 'none'}`; // core/args.c: "none" is no peer
     if (p.peerMac !== undefined) spec += `@${p.peerMac}`;
     args.push('--fwd', spec);
   });

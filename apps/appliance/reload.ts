@@ -17,8 +17,8 @@ export interface EffectiveForward {
   port: number;
   name: string;
   mode: ForwardMode;
-  /** egress port index */
-  peer: number;
+  /** egress port index; null: none (io and mac drop, as drop_no_egress) */
+  peer: number | null;
   /** next-hop MAC for the mac mode */
   peerMac: string;
 }
@@ -39,19 +39,20 @@ function defaultPeer(i: number, n: number): number {
 }
 
 /** testpmd's default next-hop MAC: 02:00:00:00:00:<peer index>. */
-function defaultMac(peer: number): string {
-  return `02:00:00:00:00:${(peer & 0xff).toString(16).padStart(2, '0')}`;
+function defaultMac(peer: number | null): string {
+  // no peer: the core's default is built from MF_PORT_NONE (0xffff)
+  return `02:00:00:00:00:${((peer ?? 0xffff) & 0xff).toString(16).padStart(2, '0')}`;
 }
 
 export function effectiveForward(cfg: ApplianceConfig): EffectiveForward[] {
   const names = cfg.ports.map((p) => p.name);
   return cfg.ports.map((p, i) => {
-    const peer = p.peer !== undefined ? names.indexOf(p.peer) : defaultPeer(i, cfg.ports.length);
+    const peer = p.peer === null ? null : p.peer !== undefined ? names.indexOf(p.peer) : defaultPeer(i, cfg.ports.length);
     return { port: i, name: p.name, mode: p.forward ?? cfg.forward ?? 'io', peer, peerMac: (p.peerMac ?? defaultMac(peer)).toLowerCase() };
   });
 }
 
-const RESTART_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'backoff', 'burst'] as const;
+const RESTART_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'mbufs', 'mbufDataRoom', 'policyMbufs', 'backoff', 'burst'] as const;
 const PORT_RESTART_KEYS = ['name', 'dev', 'ip', 'netns', 'peerIp'] as const;
 
 const show = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));
@@ -158,7 +159,8 @@ export async function reloadConfig(client: Manifold, old: ApplianceConfig, next:
   for (const f of d.forward) {
     const o = before[f.port]!;
     await client.setForward(f.port, f.mode, { peer: f.peer, peerMac: f.peerMac });
-    applied.push(`${f.name}: forward ${o.mode} -> ${f.mode}, peer ${old.ports[o.peer]?.name ?? o.peer} -> ${next.ports[f.peer]?.name ?? f.peer}` +
+    const peerName = (ports: PortConfig[], peer: number | null): string => (peer === null ? 'none' : ports[peer]?.name ?? String(peer));
+    applied.push(`${f.name}: forward ${o.mode} -> ${f.mode}, peer ${peerName(old.ports, o.peer)} -> ${peerName(next.ports, f.peer)}` +
       (o.peerMac !== f.peerMac ? `, next-hop ${o.peerMac} -> ${f.peerMac}` : ''));
   }
   return { applied };

@@ -203,7 +203,7 @@ export const MAX_DESTINATIONS = 4096;
 /** Drop reasons in the order of the core's MF_POLICY_DROPS list. */
 export const DROP_REASONS = ['action', 'nombuf', 'tx_full', 'not_udp', 'fragment',
   'no_next_hop', 'no_socket', 'end_of_chain', 'socket_full', 'bad_udp',
-  'oversize', 'malformed'] as const;
+  'oversize', 'malformed', 'too_big'] as const;
 /** Why aggregate sent a datagram on, in the order of the core's MF_AGG_FLUSHES list. */
 export const AGGREGATE_FLUSH_REASONS = ['full', 'timer', 'update', 'evict', 'stop'] as const;
 export type AggregateFlushReason = (typeof AGGREGATE_FLUSH_REASONS)[number];

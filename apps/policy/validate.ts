@@ -152,6 +152,13 @@ function checkMatch(m: unknown, problems: string[]): number | undefined {
   return proto;
 }
 
+/** The refusal of `"lifetime": "client"` where the policy has no client of the user's to live
+ * with: `why` says whose it is instead. One message for the appliance configuration and the
+ * CLI, so both say the same. */
+export function clientLifetimeProblem(prefix: string, why: string): string {
+  return `${prefix}lifetime: ${why}; use "persistent" or leave it out`;
+}
+
 /** Every problem of `value` as a policy, each prefixed with `prefix` (e.g. "policies[0]."). */
 export function policyProblems(value: unknown, prefix = ''): string[] {
   const problems: string[] = [];

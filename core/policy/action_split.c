@@ -28,17 +28,53 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "../cksum.h"
 #include "pol_internal.h"
 
 #define MF_SPLIT_MIN 16u     /* smallest maxPayload */
 #define MF_SPLIT_MAX 65507u  /* largest UDP payload over IPv4 */
 #define MF_SPLIT_MIN_MTU 576u /* what every IPv4 host must reassemble (RFC 791) */
 
+#define MF_SPLIT_BULK 32u     /* mbufs a datagram split takes from a pool at a time */
+
 static uint32_t split_msg_id[RTE_MAX_LCORE]; /* per lcore: no sharing on the fast path */
+
+/* mbufs taken from a pool in bulk for the pieces of one datagram (a 64 KiB message cut to
+ * 1200 bytes is 55 pieces of two mbufs each: one bulk get per 32 instead of one get each);
+ * what is left is given back when the datagram is done. */
+struct mbuf_stash {
+	uint32_t i, n;
+	struct rte_mbuf *m[MF_SPLIT_BULK];
+};
+
+static inline struct rte_mbuf *
+stash_get(struct mbuf_stash *st, struct rte_mempool *mp, uint32_t want)
+{
+	if (st == NULL)
+		return rte_pktmbuf_alloc(mp);
+	if (st->i == st->n) {
+		uint32_t k = RTE_MIN(want, MF_SPLIT_BULK);
+
+		st->i = 0;
+		st->n = 0;
+		if (k < 2 || rte_pktmbuf_alloc_bulk(mp, st->m, k) != 0)
+			return rte_pktmbuf_alloc(mp); /* the last few, or a pool running dry */
+		st->n = k;
+	}
+	return st->m[st->i++];
+}
+
+static inline void
+stash_release(struct mbuf_stash *st)
+{
+	if (st->i < st->n)
+		rte_pktmbuf_free_bulk(&st->m[st->i], st->n - st->i);
+	st->i = st->n = 0;
+}
 
 /* Indirect mbufs covering bytes [off, off + len) of m's data; NULL if the pool ran dry. */
 static struct rte_mbuf *
-slice(struct rte_mbuf *m, uint32_t off, uint32_t len)
+slice(struct rte_mbuf *m, uint32_t off, uint32_t len, struct mbuf_stash *st, uint32_t want)
 {
 	struct rte_mbuf *head = NULL, **tail = &head, *seg, *mi;
 	uint32_t total = len;
@@ -50,7 +86,7 @@ slice(struct rte_mbuf *m, uint32_t off, uint32_t len)
 			continue;
 		}
 		n = (uint16_t)RTE_MIN(seg->data_len - off, len);
-		mi = rte_pktmbuf_alloc(mf_pol.clone_pool);
+		mi = stash_get(st, mf_pol.clone_pool, want);
 		if (unlikely(mi == NULL)) {
 			rte_pktmbuf_free(head);
 			return NULL;
@@ -72,6 +108,23 @@ slice(struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return head;
 }
 
+/* Ones' complement sum of a slice, segment by segment; a segment that starts at an odd
+ * offset of the slice has its sum byte-swapped (RFC 1071's byte order independence), as
+ * rte_raw_cksum_mbuf does. mf_cksum_sum is about twice as fast as rte_raw_cksum here. */
+static inline uint32_t
+slice_sum(const struct rte_mbuf *seg)
+{
+	uint32_t s = 0, done = 0;
+
+	for (; seg != NULL; seg = seg->next) {
+		uint16_t f = mf_cksum_sum(rte_pktmbuf_mtod(seg, const void *), seg->data_len);
+
+		s += (done & 1) ? rte_bswap16(f) : f;
+		done += seg->data_len;
+	}
+	return s;
+}
+
 /* The rest of the chain after action `ai` for one piece; freed if no action took it. */
 static void
 chain_rest(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_mbuf *m,
@@ -85,45 +138,83 @@ chain_rest(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct
 	rte_pktmbuf_free(m);
 }
 
+/* The headers every full-size piece of one message shares, built once per message: with
+ * the IPv4 checksum done and the UDP pseudo-header + header summed, a full piece costs one
+ * copy of them plus the sum of its own payload. The short last piece (and every framed
+ * piece) builds its own. */
+struct piece_tmpl {
+	uint32_t len;          /* payload bytes of a full piece; 0: no template */
+	uint32_t hdr_sum;      /* pseudo-header + UDP header (checksum field 0), unfolded */
+	uint32_t left;         /* pieces still to cut, this one included */
+	struct mbuf_stash *hdr_stash, *clone_stash;
+	uint8_t hdr[RTE_ETHER_HDR_LEN + 60 + sizeof(struct rte_udp_hdr)];
+};
+
+/* The headers of m for a piece of `elen` + `len` bytes into `data`; returns the unfolded
+ * sum the UDP checksum starts from (pseudo-header + UDP header with checksum 0). */
+static uint32_t
+piece_hdr(const struct rte_mbuf *m, const struct mf_pol_pkt *pk, uint16_t elen, uint32_t len,
+	  uint8_t *data)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(data + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(data + pk->l4_off);
+	uint16_t hlen = pk->hdr_len;
+
+	rte_memcpy(data, rte_pktmbuf_mtod(m, const uint8_t *), hlen);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen - RTE_ETHER_HDR_LEN + elen + len));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + elen + len));
+	if (udp->dgram_cksum == 0)
+		return 0; /* the sender sent none: the pieces carry none */
+	udp->dgram_cksum = 0;
+	return rte_ipv4_phdr_cksum(ip, 0) + rte_raw_cksum(udp, sizeof(*udp));
+}
+
 /* One piece: m's headers, then `extra` bytes (a split header or nothing), then bytes
  * [off, off + len) of m's UDP payload. 0, or -ENOBUFS (counted by the caller). */
 static int
 piece(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_mbuf *m,
-      const struct mf_pol_pkt *pk, const void *extra, uint16_t elen, uint32_t off, uint32_t len)
+      const struct mf_pol_pkt *pk, const struct piece_tmpl *t, const void *extra,
+      uint16_t elen, uint32_t off, uint32_t len)
 {
-	uint16_t hlen = pk->hdr_len, ck, sum;
+	/* datagram mode: mbufs from the template's stashes, `left` pieces still to come */
+	struct mbuf_stash *sh = t != NULL ? t->hdr_stash : NULL;
+	struct mbuf_stash *sc = t != NULL ? t->clone_stash : NULL;
+	uint32_t want = t != NULL ? t->left : 1;
+	const struct rte_udp_hdr *udp0 = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+								 pk->l4_off);
+	uint16_t hlen = pk->hdr_len, ck;
 	struct rte_mbuf *h, *pay = NULL;
-	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
 	uint8_t *data;
 	uint32_t s;
 
-	h = rte_pktmbuf_alloc(mf_pol.hdr_pool);
+	h = stash_get(sh, mf_pol.hdr_pool, want);
 	if (unlikely(h == NULL))
 		return -ENOBUFS;
 	if (len != 0) {
-		pay = slice(m, (uint32_t)hlen + off, len);
+		pay = slice(m, (uint32_t)hlen + off, len, sc, want);
 		if (unlikely(pay == NULL)) {
 			rte_pktmbuf_free(h);
 			return -ENOBUFS;
 		}
 	}
 	data = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)(hlen + elen));
-	rte_memcpy(data, rte_pktmbuf_mtod(m, const uint8_t *), hlen);
+	if (t != NULL && len == t->len) {
+		rte_memcpy(data, t->hdr, hlen);
+		s = t->hdr_sum;
+	} else {
+		s = piece_hdr(m, pk, elen, len, data);
+	}
 	if (elen != 0)
 		rte_memcpy(data + hlen, extra, elen);
-	ip = (struct rte_ipv4_hdr *)(data + RTE_ETHER_HDR_LEN);
-	udp = (struct rte_udp_hdr *)(data + pk->l4_off);
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen - RTE_ETHER_HDR_LEN + elen + len));
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + elen + len));
-	if (udp->dgram_cksum != 0) {
-		udp->dgram_cksum = 0;
-		s = rte_ipv4_phdr_cksum(ip, 0);
-		s += rte_raw_cksum(udp, sizeof(*udp) + elen); /* elen is even: alignment holds */
-		if (len != 0 && rte_raw_cksum_mbuf(pay, 0, len, &sum) == 0)
-			s += sum;
+	if (udp0->dgram_cksum != 0) {
+		udp = (struct rte_udp_hdr *)(data + pk->l4_off);
+		if (elen != 0)
+			s += rte_raw_cksum(data + hlen, elen); /* elen is even: alignment holds */
+		if (len != 0)
+			s += slice_sum(pay);
 		s = (s & 0xffff) + (s >> 16);
 		s = (s & 0xffff) + (s >> 16);
 		ck = (uint16_t)~s;
@@ -154,17 +245,27 @@ split_datagram(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
 	bool hdr = (p->wire.action[ai].flags & MF_SPLIT_HEADER) != 0;
 	uint32_t chunk = p->wire.action[ai].param - (hdr ? sizeof(struct mf_split_hdr) : 0);
 	uint32_t count = plen == 0 ? 1 : (plen + chunk - 1) / chunk;
+	uint16_t elen = hdr ? sizeof(struct mf_split_hdr) : 0;
 	struct mf_split_hdr sh;
+	struct mbuf_stash hs = { .i = 0, .n = 0 }, cs = { .i = 0, .n = 0 };
+	struct piece_tmpl t;
 	uint32_t i, off;
 
+	t.len = RTE_MIN(chunk, plen);
+	t.hdr_sum = piece_hdr(m, pk, elen, t.len, t.hdr);
+	t.hdr_stash = &hs;
+	t.clone_stash = &cs;
 	sh.msg_id = rte_cpu_to_be_32(split_msg_id[rte_lcore_id()]++);
 	sh.count = rte_cpu_to_be_16((uint16_t)count);
 	for (i = 0, off = 0; i < count; i++, off += chunk) {
 		sh.index = rte_cpu_to_be_16((uint16_t)i);
-		if (piece(c, p, ai, m, pk, &sh, hdr ? sizeof(sh) : 0, off,
+		t.left = count - i;
+		if (piece(c, p, ai, m, pk, &t, &sh, elen, off,
 			  RTE_MIN(chunk, plen - off)) < 0)
 			count_drop(c, p, MF_POLICY_DROP_NOMBUF);
 	}
+	stash_release(&hs);
+	stash_release(&cs);
 }
 
 static inline int
@@ -199,12 +300,12 @@ split_framed(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
 		mlen += pre;
 		if (mlen > max) {
 			/* Flush what is packed, then the oversize message on its own. */
-			if (at > start && piece(c, p, ai, m, pk, NULL, 0, start, at - start) < 0)
+			if (at > start && piece(c, p, ai, m, pk, NULL, NULL, 0, start, at - start) < 0)
 				count_drop(c, p, MF_POLICY_DROP_NOMBUF);
 			count_drop(c, p, MF_POLICY_DROP_OVERSIZE);
 			if ((flags & MF_SPLIT_OVERSIZE_DROP) == 0) {
 				for (cut = 0; cut < mlen; cut += max)
-					if (piece(c, p, ai, m, pk, NULL, 0, at + cut,
+					if (piece(c, p, ai, m, pk, NULL, NULL, 0, at + cut,
 						  RTE_MIN(max, mlen - cut)) < 0)
 						count_drop(c, p, MF_POLICY_DROP_NOMBUF);
 			}
@@ -213,13 +314,13 @@ split_framed(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
 			continue;
 		}
 		if (at + mlen - start > max) {
-			if (piece(c, p, ai, m, pk, NULL, 0, start, at - start) < 0)
+			if (piece(c, p, ai, m, pk, NULL, NULL, 0, start, at - start) < 0)
 				count_drop(c, p, MF_POLICY_DROP_NOMBUF);
 			start = at;
 		}
 		at += mlen;
 	}
-	if (at > start && at <= plen && piece(c, p, ai, m, pk, NULL, 0, start, at - start) < 0)
+	if (at > start && at <= plen && piece(c, p, ai, m, pk, NULL, NULL, 0, start, at - start) < 0)
 		count_drop(c, p, MF_POLICY_DROP_NOMBUF);
 }
 

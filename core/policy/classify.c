@@ -147,6 +147,24 @@ count_matched(struct mf_pol_ctx *c, const struct mf_pol *p, uint32_t n, uint64_t
 	mf_cnt_add(&pc->matched_bytes, bytes);
 }
 
+/* A fragment: held (its slot becomes NULL) until it completes a datagram, which then takes
+ * its slot and is classified whole; one not addressed to the core or a policy's service
+ * stays as it is (reasm.c says which). */
+static void
+reasm(struct mf_pol_ctx *c, const struct mf_pol_table *t, struct rte_mbuf **slot,
+      struct mf_pol_pkt *pk, struct mf_pol_key *k)
+{
+	struct rte_mbuf *whole;
+	bool taken;
+
+	whole = mf_pol_reasm_input(c, t, *slot, pk, &taken);
+	if (!taken)
+		return;
+	*slot = whole;
+	if (whole != NULL)
+		parse(whole, pk, k);
+}
+
 static inline bool
 key_eq(const struct mf_pol_key *a, const struct mf_pol_key *b)
 {
@@ -167,6 +185,7 @@ fkey_eq(const struct mf_pol_fkey *a, const struct mf_pol_fkey *b)
 #define MF_POL_L2L3_IPV4 RTE_BE32(0x08004500)
 /* Bytes 6..9 of the IPv4 header: the MF and offset bits, and the protocol (not DF, not TTL). */
 #define MF_POL_PF_MASK RTE_BE32(0x3fff00ff)
+#define MF_POL_FRAG_MASK RTE_BE32(0x3fff0000) /* of those, the MF and offset bits */
 
 static inline uint32_t
 load32(const uint8_t *p)
@@ -217,7 +236,8 @@ struct mf_pol_run {
 /* Pass 1: parse in a tight loop, headers prefetched ahead, cutting the packets into runs.
  * Only a run's first packet is parsed in full; the others are compared by flow key. */
 static inline uint16_t
-cut_runs(struct rte_mbuf **pkts, uint16_t n, struct mf_pol_run *run, struct mf_pol_key *lkey)
+cut_runs(struct mf_pol_ctx *c, const struct mf_pol_table *t, struct rte_mbuf **pkts, uint16_t n,
+	 struct mf_pol_run *run, struct mf_pol_key *lkey)
 {
 	struct mf_pol_run *cur = NULL;
 	struct mf_pol_fkey k = { 0 }; /* what an unkeyed run records; never compared */
@@ -231,7 +251,8 @@ cut_runs(struct rte_mbuf **pkts, uint16_t n, struct mf_pol_run *run, struct mf_p
 
 		if (i + MF_POL_PREFETCH < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + MF_POL_PREFETCH], void *));
-		keyed = flow_key(m, &k);
+		/* a fragment is never part of a run: each goes through reassembly on its own */
+		keyed = flow_key(m, &k) && (k.pf & MF_POL_FRAG_MASK) == 0;
 		if (likely(keyed && cur != NULL && cur->keyed && fkey_eq(&cur->key, &k))) {
 			cur->n++;
 			cur->bytes += m->pkt_len;
@@ -244,6 +265,14 @@ cut_runs(struct rte_mbuf **pkts, uint16_t n, struct mf_pol_run *run, struct mf_p
 		cur->keyed = keyed;
 		cur->key = k;
 		parse(m, &cur->pk, &lkey[nr]);
+		if (unlikely(cur->pk.frag)) {
+			reasm(c, t, &pkts[i], &cur->pk, &lkey[nr]);
+			if (pkts[i] == NULL) { /* held for reassembly, or dropped there: no run */
+				cur = NULL;
+				continue;
+			}
+			cur->bytes = pkts[i]->pkt_len; /* the whole datagram took the fragment's place */
+		}
 		nr++;
 	}
 	return nr;
@@ -340,7 +369,7 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 		base = direct_prefix(&c, memo, pkts, nb);
 	for (; base < nb; base += n) {
 		n = (uint16_t)RTE_MIN(nb - base, MF_POL_LOOKUP_MAX);
-		nr = cut_runs(&pkts[base], n, run, lkey);
+		nr = cut_runs(&c, t, &pkts[base], n, run, lkey);
 		look_up(t, memo, run, nr, lkey, &hits, data);
 		/* Pass 3: classify each run once, then its actions on the whole run. */
 		for (r = 0; r < nr; r++) {

@@ -28,6 +28,9 @@
 #define MF_POL_STAGE 64u         /* copies staged per egress port before a tx burst */
 #define MF_POL_SEND_BURST 32u
 #define MF_POL_SPENT 64u         /* consumed packets a burst frees at once */
+#define MF_POL_REASM_SLOTS 8u    /* datagrams in reassembly per worker (reasm.c) */
+#define MF_POL_REASM_FRAGS 128u  /* fragments per datagram: 64 KiB at the 576-byte minimum MTU */
+#define MF_POL_REASM_TIMEOUT_MS 30000u /* as the stack's reassembly (Linux ipfrag_time) */
 
 /* Per-lcore counters, written by their worker only (mf_cnt_add), summed on request. */
 /* What an aggregate action did: the terms of struct mf_policy_agg_stats. */
@@ -153,6 +156,12 @@ struct mf_pol_hash {
 	struct mf_pol_key keys[];       /* bucket order */
 };
 
+/* A destination prefix some policy of a table names: fragments to it are reassembled. */
+struct mf_pol_svc {
+	uint32_t net;
+	uint32_t mask;
+};
+
 struct mf_pol_table {
 	struct rte_hash *hash;          /* hs->h: key -> bucket index; NULL if none is exact */
 	struct mf_pol_hash *hs;
@@ -164,6 +173,8 @@ struct mf_pol_table {
 	struct mf_pol **all;            /* every policy it references (for refs) */
 	bool has_agg;                   /* some policy has an aggregate action */
 	uint64_t gen;                   /* unique per table, never 0: names it in a flow memo */
+	uint32_t n_svc;
+	struct mf_pol_svc *svc;         /* distinct destination prefixes of its policies */
 	/* retirement */
 	struct mf_pol_table *next;
 	uint64_t token;
@@ -255,6 +266,23 @@ struct mf_agg_lcore {
 	struct mf_agg_bin bin[MF_AGG_BINS];
 };
 
+/* One datagram in reassembly (reasm.c): its fragments so far, in offset order. */
+struct mf_pol_reasm {
+	bool used;
+	uint8_t proto;
+	uint16_t port;
+	rte_be16_t id;
+	rte_be32_t src, dst;
+	uint32_t n;                     /* fragments held */
+	uint32_t got;                   /* payload bytes held (they never overlap) */
+	uint32_t total;                 /* payload bytes, once the last fragment came; else 0 */
+	uint64_t first_tsc;
+	struct rte_mbuf *frag[MF_POL_REASM_FRAGS];
+	uint16_t off[MF_POL_REASM_FRAGS];  /* payload offset */
+	uint16_t len[MF_POL_REASM_FRAGS];  /* payload bytes */
+	uint8_t hlen[MF_POL_REASM_FRAGS];  /* Ethernet + IPv4 header bytes in front */
+};
+
 struct mf_pol_lcore {
 	struct mf_pol_stage stage[MF_MAX_PORTS];
 	uint32_t dirty;                 /* bit p: stage[p] has packets */
@@ -262,6 +290,9 @@ struct mf_pol_lcore {
 	struct mf_pol_pcnt *pcnt;       /* [MF_POLICY_CAP] */
 	struct mf_pol_dcnt *dcnt;       /* [MF_POL_DEST_SLOTS] */
 	struct mf_agg_lcore agg;
+	struct mf_pol_reasm *reasm;     /* [MF_POL_REASM_SLOTS] */
+	uint32_t reasm_used;
+	uint64_t reasm_next_tsc;        /* next timeout sweep */
 } __rte_cache_aligned;
 
 /* What an action gets besides the packet. */
@@ -305,6 +336,7 @@ struct mf_pol_state {
 	struct rte_mempool *agg_pool;           /* aggregate: segments of packed datagrams */
 	uint32_t agg_seg_cap;                   /* bytes of one of its segments, no headroom */
 	uint64_t tsc_per_us;
+	uint16_t port_mtu[MF_MAX_PORTS];        /* what a send may be before it is fragmented */
 	uint32_t max_policies;
 	uint32_t max_dests;
 	/* control-side store */
@@ -355,9 +387,9 @@ void mf_pol_stage_run(struct mf_pol_ctx *c, const struct mf_pol *p, const struct
 void mf_pol_tx_now(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
 		   struct rte_mbuf **pkts, uint16_t n, uint64_t bytes);
 void mf_pol_flush(struct mf_pol_ctx *c);
-/* split_frag.c: send m to d as IPv4 fragments of at most c->frag_mtu bytes */
+/* split_frag.c: send m to d as IPv4 fragments of at most mtu bytes */
 void mf_pol_frag_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
-		      struct rte_mbuf *m);
+		      struct rte_mbuf *m, uint16_t mtu);
 void mf_pol_rewrite(const struct mf_pol_dest *d, const struct mf_pol_pkt *pk, uint8_t *hdr);
 
 /* The rewrite template toward d for packets with the headers at hdr (as they are now). */
@@ -434,6 +466,13 @@ int mf_pol_publish(void);
 void mf_pol_reclaim(void);
 void mf_pol_sum(const struct mf_pol *p, struct mf_pol_pcnt *out);
 void mf_pol_dsum(uint32_t slot, struct mf_pol_dcnt *out);
+
+/* reasm.c: a fragment m (pk->frag) of this worker's burst. *taken false: not one to
+ * reassemble, m is still the caller's. Else m is held or dropped (and counted), and the
+ * return is the whole datagram it completed (an mbuf chain starting at its Ethernet header),
+ * or NULL. */
+struct rte_mbuf *mf_pol_reasm_input(struct mf_pol_ctx *c, const struct mf_pol_table *t,
+				    struct rte_mbuf *m, const struct mf_pol_pkt *pk, bool *taken);
 
 /* telemetry.c: control loop, copies the store for /manifold/policies when asked. */
 void mf_pol_telemetry_poll(void);

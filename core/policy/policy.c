@@ -17,9 +17,7 @@
 
 #include "pol_internal.h"
 
-#define MF_POL_HDR_MBUFS 16383u   /* header mbufs of copies (2^n - 1 suits the mempool) */
-#define MF_POL_CLONE_MBUFS 16383u /* indirect mbufs of payload clones */
-#define MF_POL_MBUF_CACHE 256u
+#define MF_POL_MBUF_CACHE 256u   /* per lcore; at most half of a pool (--policy-mbufs) */
 #define MF_POL_HDR_ROOM 128u      /* eth + ip with options + udp, rounded up */
 #define MF_POL_AGG_MBUFS 4095u    /* aggregate: segments of the datagrams being packed */
 #define MF_POL_AGG_CACHE 64u
@@ -30,12 +28,14 @@ struct mf_pol *mf_pol_staging[MF_MAX_CLIENTS];
 int
 mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 {
-	unsigned int j, n = core->n_workers;
+	unsigned int j, n = core->n_workers, np;
 	size_t sz;
 	int socket = (int)rte_socket_id();
 
 	mf_pol.max_policies = MF_POLICY_DEF_MAX;
 	mf_pol.max_dests = MF_POLICY_DEF_MAX_DESTS;
+	for (j = 0; j < MF_MAX_PORTS; j++)
+		mf_pol.port_mtu[j] = j < core->n_ports ? core->port[j].mtu : RTE_ETHER_MTU;
 	if (n == 0)
 		return 0; /* no worker, no packets: the ops still answer, nothing is published */
 	mf_pol.n_lcores = n;
@@ -55,18 +55,24 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 					      RTE_CACHE_LINE_SIZE, socket);
 		lc->dcnt = rte_zmalloc_socket("mf_pol_dcnt", MF_POL_DEST_SLOTS * sizeof(*lc->dcnt),
 					      RTE_CACHE_LINE_SIZE, socket);
-		if (lc->pcnt == NULL || lc->dcnt == NULL)
+		lc->reasm = rte_zmalloc_socket("mf_pol_reasm",
+					       MF_POL_REASM_SLOTS * sizeof(*lc->reasm),
+					       RTE_CACHE_LINE_SIZE, socket);
+		if (lc->pcnt == NULL || lc->dcnt == NULL || lc->reasm == NULL)
 			goto nomem;
 		lc->agg.last = &lc->agg.bin[0];
 		mf_pol_lcore_idx[core->worker[j]->lcore_id] = (uint16_t)j;
 		rte_rcu_qsbr_thread_register(mf_pol_qsv, j);
 		rte_rcu_qsbr_thread_online(mf_pol_qsv, j);
 	}
-	mf_pol.hdr_pool = rte_pktmbuf_pool_create("mf_pol_hdr", MF_POL_HDR_MBUFS,
-						  MF_POL_MBUF_CACHE, 0,
+	/* --policy-mbufs sizes both pools: header mbufs of copies and pieces, indirect mbufs
+	 * for payload clones. A small one makes copies run dry on purpose (tests). */
+	np = core->cfg.policy_mbufs;
+	mf_pol.hdr_pool = rte_pktmbuf_pool_create("mf_pol_hdr", np,
+						  RTE_MIN(MF_POL_MBUF_CACHE, np / 2), 0,
 						  RTE_PKTMBUF_HEADROOM + MF_POL_HDR_ROOM, socket);
-	mf_pol.clone_pool = rte_pktmbuf_pool_create("mf_pol_clone", MF_POL_CLONE_MBUFS,
-						    MF_POL_MBUF_CACHE, 0, 0, socket);
+	mf_pol.clone_pool = rte_pktmbuf_pool_create("mf_pol_clone", np,
+						    RTE_MIN(MF_POL_MBUF_CACHE, np / 2), 0, 0, socket);
 	mf_pol.agg_pool = rte_pktmbuf_pool_create("mf_pol_agg", MF_POL_AGG_MBUFS,
 						  MF_POL_AGG_CACHE, 0,
 						  RTE_PKTMBUF_HEADROOM + MF_POL_AGG_ROOM, socket);
@@ -77,7 +83,8 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 	return 0;
 nomem:
 	snprintf(err, errlen, "policy engine: cannot allocate its counters, RCU state or copy "
-		 "mempools (%s); give the core more memory (--mem)", rte_strerror(rte_errno));
+		 "mempools (%s); give the core more memory (--mem) or lower --policy-mbufs",
+		 rte_strerror(rte_errno));
 	return -ENOMEM;
 }
 

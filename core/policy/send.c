@@ -196,11 +196,17 @@ void
 mf_pol_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
 	    struct rte_mbuf *m)
 {
+	uint16_t mtu = mf_pol.port_mtu[d->port];
 	struct mf_pol_pcnt *pc;
 	struct mf_pol_dcnt *dc;
 
-	if (unlikely(c->frag_mtu != 0) && m->pkt_len - RTE_ETHER_HDR_LEN > c->frag_mtu) {
-		mf_pol_frag_send(c, p, d, m); /* split ipfrag earlier in the chain */
+	/* A split ipfrag earlier in the chain sets a smaller MTU; a datagram larger than the
+	 * egress port's (one reassembled before classification, say) leaves as fragments too,
+	 * or is dropped as too_big when it says DF. */
+	if (unlikely(c->frag_mtu != 0) && c->frag_mtu < mtu)
+		mtu = c->frag_mtu;
+	if (unlikely(m->pkt_len - RTE_ETHER_HDR_LEN > mtu)) {
+		mf_pol_frag_send(c, p, d, m, mtu);
 		return;
 	}
 	if (likely(d->has_mac)) {

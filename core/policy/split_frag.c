@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * split ipfrag on the send path. The rest of the chain after a split ipfrag rewrites the whole
- * datagram as usual (the UDP header, in the first fragment only, could not be rewritten later);
+ * IPv4 fragmentation on the send path: for split ipfrag, and for any datagram larger than
+ * the egress port's MTU (mf_pol_send decides; DF set: dropped as too_big). After a split
+ * ipfrag the rest of the chain rewrites the whole datagram as usual (the UDP header, in the
+ * first fragment only, could not be rewritten later);
  * what it sends passes through here while the split is running (c->frag_mtu != 0) and leaves
  * as IPv4 fragments of at most frag_mtu bytes (rte_ipv4_fragment_packet: direct header mbufs
  * from the policy header pool, indirect mbufs on the payload, no payload copy), which any IPv4
  * host reassembles.
  */
+#include <errno.h>
+
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 
@@ -16,13 +20,13 @@
 
 void
 mf_pol_frag_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_dest *d,
-		 struct rte_mbuf *m)
+		 struct rte_mbuf *m, uint16_t mtu)
 {
+	uint16_t saved = c->frag_mtu;
 	struct mf_pol_pcnt *pc = &c->lc->pcnt[p->cnt];
 	struct rte_mbuf *frag[MF_SPLIT_FRAGS_MAX];
 	struct rte_ether_hdr eth;
 	struct rte_ipv4_hdr *ip;
-	uint16_t mtu = c->frag_mtu;
 	int32_t n, i;
 
 	c->frag_mtu = 0; /* the fragments themselves go straight out */
@@ -32,11 +36,14 @@ mf_pol_frag_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_p
 				     mf_pol.clone_pool);
 	rte_pktmbuf_free(m); /* the fragments hold references to its buffers */
 	if (unlikely(n < 0)) {
-		/* -ENOMEM: a pool ran dry; -EINVAL: DF set (a kernel sender's PMTU discovery),
-		 * which fragmentation must honour. */
-		__atomic_store_n(&pc->drop[MF_POLICY_DROP_NOMBUF],
-				 pc->drop[MF_POLICY_DROP_NOMBUF] + 1, __ATOMIC_RELAXED);
-		c->frag_mtu = mtu;
+		/* -ENOMEM: a pool ran dry. -ENOTSUP: DF set (a kernel sender's PMTU discovery),
+		 * which fragmentation must honour; -EINVAL: more fragments than it makes (an MTU
+		 * far below 576). Both: too big for the path. */
+		enum mf_policy_drop why = n == -ENOMEM ? MF_POLICY_DROP_NOMBUF :
+							 MF_POLICY_DROP_TOO_BIG;
+
+		__atomic_store_n(&pc->drop[why], pc->drop[why] + 1, __ATOMIC_RELAXED);
+		c->frag_mtu = saved;
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -49,5 +56,5 @@ mf_pol_frag_send(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_p
 		f->ol_flags = 0;
 		mf_pol_send(c, p, d, f);
 	}
-	c->frag_mtu = mtu;
+	c->frag_mtu = saved;
 }

@@ -287,6 +287,7 @@ table_free(struct mf_pol_table *t)
 	for (i = 0; i < t->n; i++)
 		mf_pol_put(t->all[i]);
 	hash_put(t->hs);
+	free(t->svc);
 	free(t->buckets);
 	free(t->wild);
 	free(t->all);
@@ -383,6 +384,41 @@ table_hash(struct mf_pol_table *t, struct mf_pol **exact, uint32_t n_exact)
 	return 0;
 }
 
+/* The policy's destination prefix, if it names one, into the table's list: fragments
+ * addressed there are reassembled before classification (reasm.c). svc_unique then sorts
+ * and drops repeats (many policies share one service address). */
+static void
+svc_add(struct mf_pol_table *t, const struct mf_pol *p)
+{
+	if (p->dst_mask == 0)
+		return;
+	t->svc[t->n_svc].net = p->dst_net;
+	t->svc[t->n_svc].mask = p->dst_mask;
+	t->n_svc++;
+}
+
+static int
+cmp_svc(const void *a, const void *b)
+{
+	const struct mf_pol_svc *x = a, *y = b;
+
+	if (x->mask != y->mask)
+		return x->mask < y->mask ? -1 : 1;
+	return x->net < y->net ? -1 : x->net > y->net;
+}
+
+static void
+svc_unique(struct mf_pol_table *t)
+{
+	uint32_t i, n = 0;
+
+	qsort(t->svc, t->n_svc, sizeof(t->svc[0]), cmp_svc);
+	for (i = 0; i < t->n_svc; i++)
+		if (n == 0 || cmp_svc(&t->svc[n - 1], &t->svc[i]) != 0)
+			t->svc[n++] = t->svc[i];
+	t->n_svc = n;
+}
+
 /* Build a table from the store's live (not staged) policies. */
 static int
 table_build(struct mf_pol_table **out)
@@ -402,7 +438,8 @@ table_build(struct mf_pol_table **out)
 		return -ENOMEM;
 	t->all = calloc(n, sizeof(t->all[0]));
 	t->wild = calloc(n, sizeof(t->wild[0]));
-	if (t->all == NULL || t->wild == NULL) {
+	t->svc = calloc(n, sizeof(t->svc[0]));
+	if (t->all == NULL || t->wild == NULL || t->svc == NULL) {
 		table_free(t);
 		return -ENOMEM;
 	}
@@ -415,8 +452,10 @@ table_build(struct mf_pol_table **out)
 		t->all[t->n++] = p;
 		for (j = 0; j < p->n_actions; j++)
 			t->has_agg |= p->act[j].ops->type == MF_ACTION_AGGREGATE;
+		svc_add(t, p);
 	}
 	qsort(t->all, t->n, sizeof(t->all[0]), cmp_priority);
+	svc_unique(t);
 	/* exact ones go to the tail of `wild`'s array, which the buckets then point into */
 	exact = t->wild + n;
 	for (i = 0; i < t->n; i++) {

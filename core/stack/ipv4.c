@@ -149,18 +149,39 @@ mf_l4_input(struct mf_worker *w, struct mf_ip_dgram *d)
 	}
 }
 
+/* A frame in one segment is read in place; a chain (rx scatter, a datagram reassembled
+ * before classification that no policy took) is copied whole into the lcore's scratch
+ * buffer first, and what follows reads the copy: the checks, reassembly and ICMP/UDP input
+ * all want contiguous bytes. Then d.m is NULL, as for a datagram reassembled here, and m is
+ * freed once read. */
 void
 mf_ipv4_input(struct mf_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	uint32_t avail = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN, ihl, tot, dst;
+	bool flat = m->nb_segs > 1;
 	struct rte_ipv4_hdr *ip;
 	struct mf_ip_dgram d;
 
+	if (unlikely(flat)) {
+		uint8_t *scratch = mf_stack_lc(w)->scratch;
+
+		avail = rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN;
+		if (rte_pktmbuf_pkt_len(m) > sizeof(mf_stack_lc(w)->scratch)) {
+			mf_stk_drop(w, port, m, MF_CNT_IPV4_BAD_LEN); /* no IPv4 datagram is longer */
+			return;
+		}
+		/* a chain is never contiguous: this copies, segment by segment */
+		if (rte_pktmbuf_read(m, 0, rte_pktmbuf_pkt_len(m), scratch) == NULL) {
+			mf_stk_drop(w, port, m, MF_CNT_IPV4_TRUNCATED);
+			return;
+		}
+	}
 	if (avail < sizeof(*ip)) {
 		mf_stk_drop(w, port, m, MF_CNT_IPV4_TRUNCATED);
 		return;
 	}
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	ip = flat ? (struct rte_ipv4_hdr *)(mf_stack_lc(w)->scratch + RTE_ETHER_HDR_LEN) :
+		    rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
 	if ((ip->version_ihl >> 4) != 4) {
 		mf_stk_drop(w, port, m, MF_CNT_IPV4_BAD_VERSION);
 		return;
@@ -205,11 +226,16 @@ mf_ipv4_input(struct mf_worker *w, uint16_t port, struct rte_mbuf *m)
 		mf_stk_drop(w, port, m, MF_CNT_IPV4_NOT_FOR_US);
 		return;
 	}
-	/* Ethernet padding and the Ethernet header go: the mbuf starts at the IP header */
-	rte_pktmbuf_trim(m, avail - tot);
-	rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+	if (flat) {
+		rte_pktmbuf_free(m); /* what follows reads the copy */
+		m = NULL;
+	} else {
+		/* Ethernet padding and the Ethernet header go: the mbuf starts at the IP header */
+		rte_pktmbuf_trim(m, avail - tot);
+		rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+	}
 	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
-		mf_reasm_input(w, port, m);
+		mf_reasm_input(w, port, ip, m);
 		return;
 	}
 	d.port = port;

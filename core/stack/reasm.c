@@ -86,9 +86,9 @@ reasm_deliver(struct mf_worker *w, struct mf_reasm *r)
 }
 
 void
-mf_reasm_input(struct mf_worker *w, uint16_t port, struct rte_mbuf *m)
+mf_reasm_input(struct mf_worker *w, uint16_t port, const struct rte_ipv4_hdr *ip,
+	       struct rte_mbuf *m)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
 	uint32_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
 	uint16_t fo = rte_be_to_cpu_16(ip->fragment_offset);

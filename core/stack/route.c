@@ -88,6 +88,12 @@ mf_route_is_local_any(uint32_t ip)
 }
 
 bool
+mf_stack_is_local(uint32_t ip)
+{
+	return mf_route_is_local_any(ip);
+}
+
+bool
 mf_route_is_bcast(uint16_t port, uint32_t ip)
 {
 	const struct mf_stack_port *sp = mf_stk.port[port];

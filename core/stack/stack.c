@@ -142,10 +142,6 @@ mf_stack_input(struct mf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint1
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
-			mf_stk_drop(w, port, m, MF_CNT_STACK_TX_NOMBUF);
-			continue;
-		}
 		if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eh))) {
 			mf_stk_drop(w, port, m, MF_CNT_ETH_TRUNCATED);
 			continue;
@@ -160,6 +156,12 @@ mf_stack_input(struct mf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint1
 			mf_ipv4_input(w, port, m);
 			break;
 		case RTE_BE16(RTE_ETHER_TYPE_ARP):
+			/* IPv4 takes chains (mf_ipv4_input); an ARP frame is small enough to be
+			 * made one segment in place */
+			if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+				mf_stk_drop(w, port, m, MF_CNT_ARP_BAD);
+				continue;
+			}
 			mf_arp_input(w, port, m);
 			break;
 		default:

@@ -8,6 +8,7 @@
 #ifndef MF_STACK_H
 #define MF_STACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -28,6 +29,9 @@ int mf_stack_route(uint32_t dst_ip, uint16_t *port, uint32_t *next_hop);
  * counted by reason. Frames go into a per-lcore tx buffer that the caller's worker flushes in
  * mf_stack_poll, later in the same loop iteration. */
 void mf_stack_output(struct mf_worker *w, uint16_t port, uint32_t next_hop, struct rte_mbuf *m);
+
+/* Is ip (host order) one of the core's own addresses, on any port? */
+bool mf_stack_is_local(uint32_t ip);
 
 /* Neighbour cache lookup without side effects: 0 and *mac, or -ENOENT. */
 int mf_stack_neigh_lookup(uint16_t port, uint32_t ip, struct rte_ether_addr *mac);

@@ -203,7 +203,10 @@ struct mf_ip_dgram {
 void mf_l4_input(struct mf_worker *w, struct mf_ip_dgram *d);
 
 /* reasm.c */
-void mf_reasm_input(struct mf_worker *w, uint16_t port, struct rte_mbuf *m);
+/* A fragment whose IPv4 header is at ip: in m (which starts there), or in a copy (m NULL,
+ * see mf_ipv4_input). Consumes m. */
+void mf_reasm_input(struct mf_worker *w, uint16_t port, const struct rte_ipv4_hdr *ip,
+		    struct rte_mbuf *m);
 void mf_reasm_timers(struct mf_worker *w, uint64_t now);
 
 /* icmp.c */

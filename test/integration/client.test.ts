@@ -190,6 +190,31 @@ describe('Manifold client against manifold-core (net_null)', function () {
     expect(c(d, 1, 'tx_packets')).to.be.greaterThan(c(b, 1, 'tx_packets') + 64);
   });
 
+  it('a peer of none drops what io receives, counted as drop_no_egress; a mode change keeps the peer', async () => {
+    await client().setForward(0, 'io', { peer: null });
+    expect((await client().port(0)).peer).to.equal(null);
+    await sleep(200);
+    const a = await client().stats();
+    await sleep(300);
+    const b = await client().stats();
+    expect(c(b, 0, 'drop_no_egress')).to.be.greaterThan(c(a, 0, 'drop_no_egress'));
+    // nothing of port 0's goes out of port 1 (port 1's own peer, port 0, still gets port 1's)
+    expect(c(b, 1, 'tx_packets') - c(a, 1, 'tx_packets'), 'tx of port 1 without a feeder').to.be.at.most(64);
+    expect(c(b, 0, 'tx_packets')).to.be.greaterThan(c(a, 0, 'tx_packets'));
+    // a mode change without a peer keeps "none" (MF_PORT_KEEP, not MF_PORT_NONE, on the wire)
+    await client().setForward(0, 'mac');
+    expect((await client().port(0))).to.include({ peer: null, fwdMode: 'mac' });
+    await client().setForward(0, 'io', { peer: 1 });
+    await client().setForward(0, 'io');
+    expect((await client().port(0)).peer).to.equal(1);
+    await sleep(200);
+    const d = await client().stats();
+    expect(c(d, 1, 'tx_packets')).to.be.greaterThan(c(b, 1, 'tx_packets') + 64);
+    await sleep(300);
+    const e = await client().stats();
+    expect(c(e, 0, 'drop_no_egress'), 'no more drops once it has a peer').to.be.at.most(c(d, 0, 'drop_no_egress') + 64);
+  });
+
   it('a bad request is rejected with the reason from the core', async () => {
     let err: unknown;
     try {

@@ -280,14 +280,19 @@ describe('manifold policy (CLI against the core)', function () {
 
   it('add, list, show, update, del; a bad file is refused with the field named', () => {
     const file = join(dir, 'p.json');
-    const p = svc('cli-fan', 5000, [dest(1), dest(2)], 'client');
-    writeFileSync(file, JSON.stringify(p));
+    // The CLI detaches at once: a client policy would be gone with it, so it is refused
+    // before anything reaches the core; without a lifetime the policy is persistent.
+    writeFileSync(file, JSON.stringify(svc('cli-fan', 5000, [dest(1), dest(2)], 'client')));
     let r = manifold(['policy', 'add', file, '--name', CLI_NAME]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/lifetime: a client policy goes when its client detaches.*use "persistent" or leave it out/);
+    const p = svc('cli-fan', 5000, [dest(1), dest(2)]);
+    writeFileSync(file, JSON.stringify(p));
+    r = manifold(['policy', 'add', file, '--name', CLI_NAME]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal('added cli-fan\n');
     r = manifold(['policy', 'list', '--json', '--name', CLI_NAME]);
     const list = JSON.parse(r.stdout) as { id: string; lifetime: string; destinations: number }[];
-    // The CLI detached at once: the policy is persistent, or it would be gone already.
     expect(list).to.have.length(1);
     expect(list[0]).to.deep.include({ id: 'cli-fan', lifetime: 'persistent', destinations: 2 });
     r = manifold(['policy', 'show', 'cli-fan', '--json', '--name', CLI_NAME]);

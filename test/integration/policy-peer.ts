@@ -3,6 +3,8 @@
 // a receiver checks each one byte for byte without being told what was sent:
 //   policy-peer.js send --to 198.18.20.1:5000 --count 500 --rate 1000
 //   policy-peer.js recv --ports 7001,7002 --expect 500 --seconds 10
+// --min N --spread M (both sides alike) size the datagrams N .. N+M-1 bytes: above the MTU
+// the kernel sends them as fragments.
 // recv prints "listening" once bound, then one JSON line at the end:
 //   {"ports":{"7001":{"received":500,"bad":0,"dup":0,"first":0,"last":499}}}
 // Every run is bounded by --seconds and ends when its parent goes away.
@@ -19,12 +21,17 @@ const { positionals, values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     expect: { type: 'string', default: '0' },
     seconds: { type: 'string', default: '10' },
+    min: { type: 'string', default: '16' },
+    spread: { type: 'string', default: '1200' },
   },
 });
+const MIN = Number(values.min);
+const SPREAD = Number(values.spread);
 
-/** The datagram of sequence number `seq`: 16 to 1215 bytes, none alike. */
+/** The datagram of sequence number `seq`: MIN to MIN + SPREAD - 1 bytes (16 to 1215 unless
+ * told), none alike. */
 export function payload(seq: number): Buffer {
-  const len = 16 + ((seq * 37) % 1200);
+  const len = MIN + ((seq * 37) % SPREAD);
   const b = Buffer.alloc(len);
   b.writeUInt32BE(seq, 0);
   for (let i = 4; i < len; i++) b[i] = (seq * 31 + i * 7) & 255;

@@ -155,6 +155,20 @@ describe('manifold shell against manifold-core (net_null)', function () {
     expect(info[0]!.fwdMode).to.equal('io');
   });
 
+  it('set peer <p> none drops what port p receives as drop_no_egress; set peer <p> <name> restores it', () => {
+    const r = sh('set peer 0 none; clear port stats all; sleep 0.3; show port stats all; show port info 0; ' +
+      'set peer 0 p1; show port info 0', true);
+    expect(r.code, r.stderr).to.equal(0);
+    const [stats, info, after] = jsonLines(r) as [unknown, { peer: number | null }[], { peer: number | null }[]];
+    expect(counter(stats, 0, 'drop_no_egress')).to.be.greaterThan(0);
+    expect(counter(stats, 1, 'drop_no_egress')).to.equal(0);
+    expect(info[0]!.peer).to.equal(null);
+    expect(after[0]!.peer).to.equal(1);
+    const bad = sh('set peer 0 p9');
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.match(/peer 'p9' is not a port; give an index \(0\.\.1\), a name \(p0, p1\) or none/);
+  });
+
   it('errors name the bad token and show the command\'s usage, with exit code 1', () => {
     const cases: [string, RegExp, RegExp | null][] = [
       ['show port foo 0', /bad token 'foo' \(word 3 of 'show port foo 0'\): expected info\|stats\|xstats/, /usage: show port info\|stats\|xstats all\|<p>/],

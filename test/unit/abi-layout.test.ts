@@ -174,6 +174,7 @@ describe('ABI layout: ffi/structs.ts against libmanifold_ctl', () => {
       MF_INSTANCE_NAME_MAX: S.INSTANCE_NAME_MAX,
       MF_PORT_ALL: S.PORT_ALL,
       MF_PORT_NONE: S.PORT_NONE,
+      MF_PORT_KEEP: S.PORT_KEEP,
       MF_CNT_CAPACITY: S.CNT_CAPACITY,
     };
     for (const [k, v] of Object.entries(ts)) expect(c.get(k), k).to.equal(v);

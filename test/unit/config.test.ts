@@ -107,6 +107,34 @@ describe('core command line from a configuration', () => {
     ]);
   });
 
+  it('passes the port pool: mbufs and the mbuf data room', () => {
+    const cfg = validateConfig({ mbufs: 2047, mbufDataRoom: 65535, policyMbufs: 63, ports: [{ name: 'p0', dev: 'net_null0' }] });
+    expect(coreArgs(cfg, 'x')).to.deep.equal(['--name', 'x', '--exit-with-parent', '--mbufs', '2047',
+      '--mbuf-data-room', '65535', '--policy-mbufs', '63', '--port', 'p0=net_null0']);
+  });
+
+  it('refuses a data room DPDK cannot hold or the headers do not fit, saying the range', () => {
+    const ports = [{ name: 'p0', dev: 'net_null0' }];
+    for (const bad of [65536, 255, 2048.5, '4096']) {
+      expect(problemsOf({ mbufDataRoom: bad, ports })).to.deep.equal([
+        'mbufDataRoom: must be bytes per mbuf from 256 to 65535, the 128-byte headroom included ' +
+        '(DPDK keeps it in 16 bits); 65535 takes a 65000-byte datagram whole']);
+    }
+    expect(problemsOf({ mbufs: 100, ports })[0]).to.match(/^mbufs: must be a whole number of mbufs from 1023 to 16777215/);
+    expect(problemsOf({ policyMbufs: 62, ports })[0]).to.match(/^policyMbufs: must be a whole number of mbufs from 63 to 16777215/);
+    expect(problemsOf({ mbufs: 1023, mbufDataRoom: 256, ports })).to.deep.equal([]);
+  });
+
+  it('a peer of null is no peer (--fwd NAME=MODE:none); a port may not be named none', () => {
+    const cfg = validateConfig({ ports: [{ name: 'a', dev: 'net_null0', peer: null }, { name: 'b', dev: 'net_null1' }] });
+    expect(coreArgs(cfg, 'x')).to.deep.equal(['--name', 'x', '--exit-with-parent',
+      '--port', 'a=net_null0', '--port', 'b=net_null1', '--fwd', 'a=io:none']);
+    expect(problemsOf({ ports: [{ name: 'none', dev: 'net_null0' }] })[0])
+      .to.match(/^ports\[0\]\.name: "none" is reserved \(a peer of none means no peer\)/);
+    expect(problemsOf({ ports: [{ name: 'a', dev: 'net_null0', peer: 5 }] })[0])
+      .to.match(/^ports\[0\]\.peer: must be the name of another port, e\.g\. "p1", or null for none/);
+  });
+
   it('applies the top-level forward mode to every port', () => {
     const cfg = validateConfig({ forward: 'drop', lcores: '0-1',
       ports: [{ name: 'a', dev: 'net_ring0' }, { name: 'b', dev: 'net_ring1', forward: 'io' }] });

@@ -4,6 +4,22 @@ import { expect } from 'chai';
 import { parseCli, usageError } from '../support/cli-parse.js';
 import { parsePolicies } from '../../apps/cli/impl/policy.js';
 import { CliError } from '../../apps/cli/options.js';
+import { clientLifetimeProblem } from '../../apps/policy/index.js';
+import { ConfigError, validateConfig } from '../../apps/appliance/config.js';
+import { manifold } from '../support/cli.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function problemsOfConfig(value: unknown): string[] {
+  try {
+    validateConfig(value);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
 
 const parse = (args: string[]): Record<string, unknown> => parseCli(args).argv;
 
@@ -25,9 +41,39 @@ describe('manifold policy (command line)', () => {
   });
 
   it('reads one policy or an array, and makes them persistent', () => {
-    const one = { id: 'a', lifetime: 'client', actions: [{ type: 'drop' }] };
+    const one = { id: 'a', actions: [{ type: 'drop' }] };
     expect(parsePolicies(JSON.stringify(one), 'f')).to.deep.equal([{ ...one, lifetime: 'persistent' }]);
-    expect(parsePolicies(JSON.stringify([one, { ...one, id: 'b' }]), 'f').map((p) => p.id)).to.deep.equal(['a', 'b']);
+    expect(parsePolicies(JSON.stringify([one, { ...one, id: 'b', lifetime: 'persistent' }]), 'f').map((p) => p.id)).to.deep.equal(['a', 'b']);
+  });
+
+  it('refuses lifetime client, saying why and what to use, in the words the appliance uses', () => {
+    const one = { id: 'a', lifetime: 'client', actions: [{ type: 'drop' }] };
+    const expected = 'lifetime: a client policy goes when its client detaches, and manifold policy ' +
+      'detaches as soon as it is done, so the policy would be gone at once; a policy added here is ' +
+      'persistent (remove it with manifold policy del), or add it from a program that stays attached ' +
+      '(client.policies.add); use "persistent" or leave it out';
+    expect(() => parsePolicies(JSON.stringify(one), 'c.json')).to.throw(CliError, `c.json is not valid:\n  - ${expected}`);
+    expect(() => parsePolicies(JSON.stringify([{ ...one, lifetime: 'persistent' }, one]), 'c.json'))
+      .to.throw(CliError, `  - [1].${expected}`);
+    // the shared ending, as the appliance configuration says it
+    expect(problemsOfConfig({ ports: [{ name: 'p0', dev: 'net_null0' }], policies: [one] })).to.deep.equal(
+      [clientLifetimeProblem('policies[0].', 'a configured policy belongs to the appliance, not to a client')]);
+  });
+
+  it('manifold policy add FILE with lifetime client exits 1 with the reason, before attaching', function () {
+    this.timeout(30_000); // a node process of its own, on a busy machine
+    const dir = mkdtempSync(join(tmpdir(), 'mf-policy-cli-'));
+    try {
+      const file = join(dir, 'client.json');
+      writeFileSync(file, JSON.stringify({ id: 'mine', lifetime: 'client', actions: [{ type: 'drop' }] }));
+      // no core named this runs: the refusal comes from the file, not from a failed attach
+      const r = manifold(['policy', 'add', file, '--name', `nocore${process.pid}`]);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.include('lifetime: a client policy goes when its client detaches');
+      expect(r.stderr).to.include('use "persistent" or leave it out');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports every problem of every policy in the file, by index and field', () => {

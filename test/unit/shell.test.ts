@@ -26,7 +26,7 @@ describe('shell registry', () => {
     const u = COMMANDS.map(usage);
     expect(u).to.include.members([
       'show port info|stats|xstats all|<p>', 'clear port stats all|<p>', 'show fwd stats',
-      'set fwd io|mac|stack|drop [all|<p>]', 'start', 'stop', 'show config', 'set stats-period <seconds>',
+      'set fwd io|mac|stack|drop [all|<p>]', 'set peer <p> <peer>|none', 'start', 'stop', 'show config', 'set stats-period <seconds>',
       'show lcores', 'show neigh', 'policy list', 'policy show <id>', 'policy destroy <id>', 'policy flush',
       'capture port <p> count <n> file <file>', 'load <file>', 'help [<command>...]', 'quit',
     ]);
@@ -52,7 +52,7 @@ describe('shell registry', () => {
     expect(e.full).to.equal(`${e.message}\nusage: show port info|stats|xstats all|<p>`);
     expect(parseErr('capture port 0 count 0 file x').message).to.match(/<n> must be 1\.\.100000/);
     expect(parseErr('capture port 0 count 1.5 file x').message).to.match(/<n> must be a whole number/);
-    expect(parseErr('set').usages).to.deep.equal(['set fwd io|mac|stack|drop [all|<p>]', 'set stats-period <seconds>']);
+    expect(parseErr('set').usages).to.deep.equal(['set fwd io|mac|stack|drop [all|<p>]', 'set peer <p> <peer>|none', 'set stats-period <seconds>']);
     expect(parseErr('quit now').message).to.match(/bad token 'now'.*expected the end of the command/);
     expect(parseErr('xyzzy').message).to.match(/^unknown command 'xyzzy'; commands are show, clear, set, start, stop, policy, capture/);
   });
@@ -167,6 +167,11 @@ describe('reload diff', () => {
     expect(d.forward.map((f) => [f.name, f.mode, f.peer, f.peerMac])).to.deep.equal([['b', 'mac', 0, '02:aa:00:00:00:01']]);
     // a top-level forward default reaches every port without its own
     expect(diffConfig(base, { ...base, forward: 'drop' }).forward.map((f) => f.name)).to.deep.equal(['a', 'b', 'c']);
+  });
+
+  it('a peer set to null is a forward change to no peer (FWD_SET with MF_PORT_NONE)', () => {
+    const next: ApplianceConfig = { ...base, ports: [{ ...base.ports[0]!, peer: null }, base.ports[1]!, base.ports[2]!] };
+    expect(diffConfig(base, next).forward.map((f) => [f.name, f.peer, f.peerMac])).to.deep.equal([['a', null, '02:00:00:00:00:ff']]);
   });
 
   it('refuses what needs a restart, naming every field', () => {

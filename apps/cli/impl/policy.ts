@@ -1,8 +1,8 @@
 // `manifold policy add|update|del|list|show`: the JSON form of docs/policies.md, validated here
 // (every problem at once) and again by the core. Policies added from the CLI are persistent:
-// the CLI's own client detaches as soon as the command ends.
+// the CLI's own client detaches as soon as the command ends, so "lifetime": "client" is refused.
 import { readFileSync } from 'node:fs';
-import { aggregateStatsText, policyProblems, type Policy, type PolicyStats, type PolicySummary } from '../../policy/index.js';
+import { aggregateStatsText, clientLifetimeProblem, policyProblems, type Policy, type PolicyStats, type PolicySummary } from '../../policy/index.js';
 import type { PolicyArgs } from '../commands/policy.js';
 import { CliError } from '../options.js';
 import { withClient } from './attach.js';
@@ -26,7 +26,20 @@ export function parsePolicies(text: string, source: string): Policy[] {
   }
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) throw new CliError(`${source} holds no policy; give an object or a non-empty array`);
-  const problems = list.flatMap((p, i) => policyProblems(p, Array.isArray(value) ? `[${i}].` : ''));
+  const problems = list.flatMap((p, i) => {
+    const prefix = Array.isArray(value) ? `[${i}].` : '';
+    const own = policyProblems(p, prefix);
+    // The command's client detaches as soon as it is done: a client policy would go with it
+    // at once. Refused, as the appliance configuration refuses it, rather than made
+    // persistent behind the user's back.
+    if (typeof p === 'object' && p !== null && (p as { lifetime?: unknown }).lifetime === 'client') {
+      own.push(clientLifetimeProblem(prefix, 'a client policy goes when its client detaches, and ' +
+        'manifold policy detaches as soon as it is done, so the policy would be gone at once; ' +
+        'a policy added here is persistent (remove it with manifold policy del), or add it from ' +
+        'a program that stays attached (client.policies.add)'));
+    }
+    return own;
+  });
   if (problems.length > 0) throw new CliError(`${source} is not valid:\n` + problems.map((p) => `  - ${p}`).join('\n'));
   return (list as Policy[]).map((p) => ({ ...p, lifetime: 'persistent' as const }));
 }

@@ -1,6 +1,7 @@
 // Forwarding: show fwd stats, set fwd, start, stop, show config.
 import { FwdMode, type FwdModeName } from '../../../ffi/index.js';
-import { choice, port, w } from '../registry.js';
+import { ShellError } from '../errors.js';
+import { choice, port, text, w } from '../registry.js';
 import type { ShellCommand } from '../session.js';
 import { fwdStats, fwdStatsText } from '../format.js';
 
@@ -42,6 +43,26 @@ export const fwdCommands: ShellCommand[] = [
       const p = a.p === undefined || a.p === 'all' ? 'all' : Number(a.p);
       await s.client.setForward(p, a.mode as FwdModeName);
       if (!s.json) s.print(`Set ${String(a.mode)} packet forwarding mode on ${p === 'all' ? 'all ports' : `port ${p}`}`);
+    },
+  },
+  {
+    syntax: [w('set'), w('peer'), port('p', { all: false }), text('peer', { usage: '<peer>|none' })],
+    help: 'where io and mac send what port <p> receives: a port (index or name), or none (dropped, counted as drop_no_egress)',
+    async run(s, a) {
+      const p = Number(a.p);
+      const ports = await s.client.ports();
+      const here = ports.find((x) => x.id === p);
+      const want = String(a.peer);
+      const there = want === 'none' ? null : ports.find((x) => String(x.id) === want || x.name === want);
+      if (here === undefined) throw new ShellError(`port ${p} does not exist; ports are 0..${ports.length - 1}`);
+      if (there === undefined) {
+        throw new ShellError(`peer '${want}' is not a port; give an index (0..${ports.length - 1}), a name ` +
+          `(${ports.map((x) => x.name).join(', ')}) or none`);
+      }
+      if (here.fwdMode.startsWith('mode ')) throw new ShellError(`port ${p} has an unknown forward mode (${here.fwdMode})`);
+      // FWD_SET sets the mode too: the port keeps its own
+      await s.client.setForward(p, here.fwdMode as FwdModeName, { peer: there === null ? null : there.id });
+      if (!s.json) s.print(`Set peer of port ${p} to ${there === null ? 'none' : `port ${there.id} (${there.name})`}`);
     },
   },
   {
