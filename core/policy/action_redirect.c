@@ -53,6 +53,14 @@ redirect_run(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_a
 	 * ipfrag earlier (none here, but the rule is the chain's): one packet at a time. */
 	if (likely(c->frag_mtu == 0))
 		d = mf_redirect_direct(p, pk, rte_pktmbuf_mtod(pkts[0], const uint8_t *), &rw);
+	/* A packet over the egress MTU needs mf_pol_send, which fragments it (or drops it as
+	 * too_big): then the whole run goes one packet at a time, a rare case. */
+	if (likely(d != NULL))
+		for (i = 0; i < n; i++)
+			if (unlikely(!mf_pol_fits_mtu(d, pkts[i]))) {
+				d = NULL;
+				break;
+			}
 	if (unlikely(d == NULL)) {
 		for (i = 0; i < n; i++)
 			redirect_apply(c, p, a, pkts[i], pk);

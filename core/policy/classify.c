@@ -330,7 +330,8 @@ direct_prefix(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_m
 
 		if (i + MF_POL_PREFETCH < nb)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + MF_POL_PREFETCH], void *));
-		if (unlikely(!flow_key(m, &k) || !fkey_eq(&k, &key)))
+		if (unlikely(!flow_key(m, &k) || !fkey_eq(&k, &key) ||
+			     !mf_pol_fits_mtu(memo->direct, m)))
 			break;
 		mf_pol_rw_apply(&rw, rte_pktmbuf_mtod(m, uint8_t *), MF_POL_L4_OFF);
 		m->ol_flags = 0;

@@ -361,6 +361,14 @@ struct mf_pol_state {
 extern struct mf_pol_state mf_pol;
 extern struct mf_pol *mf_pol_staging[MF_MAX_CLIENTS]; /* a staged policy per client */
 
+/* Whether m leaves destination d's port as it is, without fragmentation (the fast paths
+ * send only such packets; mf_pol_send fragments the others). */
+static inline bool
+mf_pol_fits_mtu(const struct mf_pol_dest *d, const struct rte_mbuf *m)
+{
+	return m->pkt_len <= (uint32_t)RTE_ETHER_HDR_LEN + mf_pol.port_mtu[d->port];
+}
+
 /* action.c */
 extern const struct mf_action_ops mf_action_redirect;
 extern const struct mf_action_ops mf_action_replicate;
