@@ -4,7 +4,9 @@ import { ioForwarding } from './io-forwarding.js';
 import { policyRedirect } from './policy-redirect.js';
 import { policyReplicate } from './policy-replicate.js';
 import { policyUpdates } from './policy-updates.js';
+import { sendLateness } from './send-lateness.js';
+import { sendRate } from './send-rate.js';
 import { udp } from './udp.js';
 import type { BenchEntry } from '../harness.js';
 
-export const entries: BenchEntry[] = [controlRoundTrip, ioForwarding, udp, policyRedirect, policyReplicate, policyUpdates];
+export const entries: BenchEntry[] = [controlRoundTrip, ioForwarding, udp, policyRedirect, policyReplicate, policyUpdates, sendRate, sendLateness];

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import {
+  ABI_MAJOR,
   CoreGoneError,
   Manifold,
   NotRunningError,
@@ -109,7 +110,7 @@ describe('Manifold client against manifold-core (net_null)', function () {
   it('version() describes the core', async () => {
     const v = await client().version();
     expect(v.name).to.equal(name);
-    expect(v.abiMajor).to.equal(1);
+    expect(v.abiMajor).to.equal(ABI_MAJOR);
     expect(v.corePid).to.equal(core!.pid);
     expect(client().corePid).to.equal(core!.pid);
     expect(v.nPorts).to.equal(2);
