@@ -26,6 +26,7 @@
 #include "mf_proc.h"
 #include "mf_ring.h"
 #include "policy/policy.h"
+#include "send/send.h"
 #include "stack/stack.h"
 #include "stats.h"
 
@@ -61,6 +62,7 @@ client_free(struct mf_client *c)
 {
 	mf_stack_client_gone((unsigned int)(c - mf_core.seg.clients)); /* its sockets */
 	mf_policy_client_gone(&mf_core, (unsigned int)(c - mf_core.seg.clients)); /* its policies */
+	mf_send_client_gone((unsigned int)(c - mf_core.seg.clients)); /* its batches */
 	__atomic_store_n(&c->req_prod.value, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->req_cons.value, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->cpl_prod.value, 0, __ATOMIC_RELAXED);
@@ -154,6 +156,7 @@ mf_control_poll(struct mf_core *core)
 	mf_segment_heartbeat(&core->seg);
 	served = clients_pass(core, false);
 	mf_policy_poll(core); /* free policy tables no worker can still read */
+	served += mf_send_poll(core); /* hand the workers what leaves soon; busy while it does */
 	if (now >= ctl.next_fold) {
 		mf_stats_fold(core);
 		ctl.next_fold = now + ctl.fold_period;

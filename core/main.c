@@ -34,6 +34,7 @@
 #include "policy/policy.h"
 #include "port.h"
 #include "segment.h"
+#include "send/send.h"
 #include "stack/stack.h"
 #include "stats.h"
 #include "worker.h"
@@ -256,6 +257,9 @@ main(int argc, char **argv)
 	rc = mf_policy_init(core, err, sizeof(err));
 	if (rc < 0)
 		goto fail;
+	rc = mf_send_init(core, err, sizeof(err));
+	if (rc < 0)
+		goto fail;
 	mf_control_init(core);
 	workers_describe(core);
 
@@ -293,6 +297,7 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	mf_stats_fold(core);
 	mf_stats_print_final(core);
+	mf_send_print_final();
 	mf_ports_close(core);
 	mf_control_drain(core);
 	mf_segment_destroy(&core->seg);

@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "fwd.h"
 #include "policy/policy.h"
+#include "send/send.h"
 #include "stack/stack.h"
 #include "worker.h"
 
@@ -57,8 +58,10 @@ policy_sleep_ns(const struct mf_worker *w)
 				 (uint64_t)MF_SLEEP_MAX_NS);
 }
 
+/* One more idle iteration; a sleep lasts at most max_ns (a send departure waits after that)
+ * and no longer than the earliest aggregate deadline. */
 static void
-worker_idle(struct mf_worker *w)
+worker_idle(struct mf_worker *w, uint64_t max_ns)
 {
 	struct timespec ts;
 
@@ -72,7 +75,8 @@ worker_idle(struct mf_worker *w)
 	}
 	w->sleep_ns = w->sleep_ns ? RTE_MIN(w->sleep_ns * 2, MF_SLEEP_MAX_NS) : MF_SLEEP_MIN_NS;
 	ts.tv_sec = 0;
-	ts.tv_nsec = RTE_MIN(w->sleep_ns, policy_sleep_ns(w));
+	ts.tv_nsec = (long)RTE_MIN(RTE_MIN((uint64_t)w->sleep_ns, max_ns),
+				   (uint64_t)policy_sleep_ns(w));
 	if (ts.tv_nsec == 0) {
 		rte_pause();
 		return;
@@ -87,7 +91,7 @@ mf_worker_poll(struct mf_worker *w)
 	struct rte_mbuf *pkts[MF_MAX_BURST];
 	unsigned int nb_total = 0;
 	uint16_t i, nb, port;
-	uint64_t word, now;
+	uint64_t word, now, send_sleep_ns;
 
 	for (i = 0; i < w->n_rx; i++) {
 		nb = rte_eth_rx_burst(w->rx_dpdk[i], 0, pkts, w->burst);
@@ -105,15 +109,20 @@ mf_worker_poll(struct mf_worker *w)
 	}
 
 	nb_total += mf_stack_poll(w); /* packets handed to this port owner, stack timers */
+	nb_total += mf_send_worker_poll(w); /* aggregate sends due now (core/send/) */
 
-	if (nb_total != 0) {
+	now = rte_rdtsc();
+	/* messages held in the send wheel bound the back-off: it sleeps only until shortly
+	 * before the next departure, and spins from there */
+	send_sleep_ns = nb_total != 0 ? 0 : mf_send_worker_sleep_max_ns(w, now);
+	if (nb_total != 0 || send_sleep_ns == 0) {
 		w->idle_polls = 0;
 		w->sleep_ns = 0;
 	} else if (w->backoff) {
-		worker_idle(w);
+		worker_idle(w, send_sleep_ns);
+		now = rte_rdtsc();
 	}
 
-	now = rte_rdtsc();
 	if (nb_total != 0) {
 		mf_cnt_add(&w->busy_cycles, now - w->last_tsc);
 		mf_cnt_add(&w->packets, nb_total);

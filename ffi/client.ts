@@ -10,6 +10,8 @@ import { native, type CtlHandle, type NativeTable } from './bindings.js';
 import { Diag } from './diag.js';
 import { Stack } from './stack.js';
 import { Policies } from './policies.js';
+import { Sender, type SendBatch, type SendBatchObject, type SendOptions } from './send.js';
+import type { LatenessReport, SendReport } from './send-report.js';
 import {
   ClosedError,
   CoreGoneError,
@@ -304,6 +306,31 @@ export class Manifold {
   get stack(): Stack {
     this.stackOps ??= new Stack(this);
     return this.stackOps;
+  }
+
+  private sendOps?: Sender;
+
+  /** Aggregate sends (ffi/send.ts): what send(), sendDrained() and sendLateness() use. */
+  get sender(): Sender {
+    this.sendOps ??= new Sender(this);
+    return this.sendOps;
+  }
+
+  /** Sends a batch of messages (a SendBatch, or its plain-object form) and resolves with its
+   * report once every message left or was dropped. See docs/send.md. */
+  send(batch: SendBatch | SendBatchObject, opts?: SendOptions): Promise<SendReport> {
+    return this.sender.send(batch, opts);
+  }
+
+  /** Resolves once at most `maxPending` of this client's batches are still running: the wait
+   * after a SendBackpressureError. */
+  sendDrained(maxPending = 0): Promise<void> {
+    return this.sender.drained(maxPending);
+  }
+
+  /** How late the core's packets left, per transmitting lcore and in total. */
+  sendLateness(): Promise<LatenessReport> {
+    return this.sender.lateness();
   }
 
   /** Stops the core (as SIGTERM would); resolves when it has acknowledged. */

@@ -2,9 +2,12 @@
 // given by the core or by libmanifold_ctl (what is wrong and what would be right) and the op.
 import { constants } from 'node:os';
 
-const errnoNames: ReadonlyMap<number, string> = new Map(
-  Object.entries(constants.errno).map(([name, num]) => [num, name]),
-);
+// Linux gives 11 two names; the core and libmanifold_ctl say -EAGAIN, so that is its name here
+// (otherwise EWOULDBLOCK, listed later, would win).
+const errnoNames: ReadonlyMap<number, string> = new Map([
+  ...Object.entries(constants.errno).map(([name, num]): [number, string] => [num, name]),
+  [constants.errno.EAGAIN, 'EAGAIN'],
+]);
 
 /** 2 -> 'ENOENT' (a negative errno works too). */
 export function errnoName(errno: number): string {
@@ -70,6 +73,22 @@ export class RequestRejectedError extends ManifoldError {
   constructor(init: ManifoldErrorInit & { status: number }) {
     super(init);
     this.status = init.status;
+  }
+}
+
+/** An aggregate send the core could not take now (EAGAIN: its wheel, rings or batch table are
+ * full; ENOBUFS: no mbufs or arena): nothing of the batch was kept. Wait for batches in flight
+ * to finish (`await client.sendDrained()`) and send again, or pass `{ waitForRoom: true }`. */
+export class SendBackpressureError extends RequestRejectedError {}
+
+/** A message or setting of an aggregate send that cannot be sent as written (EINVAL), found
+ * before anything reached the core. `index` is the message's index in its batch, if one. */
+export class SendInputError extends ManifoldError {
+  readonly index: number | undefined;
+
+  constructor(reason: string, index?: number) {
+    super({ errno: errnoNumber('EINVAL'), reason: index === undefined ? reason : `message ${index}: ${reason}`, op: 'SEND' });
+    this.index = index;
   }
 }
 

@@ -17,6 +17,8 @@ export {
   ManifoldError,
   NotRunningError,
   RequestRejectedError,
+  SendBackpressureError,
+  SendInputError,
   TimeoutError,
   errnoName,
   errnoNumber,
@@ -65,3 +67,8 @@ export { PolicyError, validatePolicy, policyProblems } from '../apps/policy/inde
 export type { Action, Destination, Policy, PolicyMatch, PolicyStats, PolicySummary, Lifetime } from '../apps/policy/index.js';
 export { SplitDatagramDecoder, FramedDecoder, SplitDecodeError, encodeFramed, decodeAggregated } from '../apps/policy/decoders.js';
 export type { SplitAction } from '../apps/policy/index.js';
+export { SendBatch, Sender, droppedTotal } from './send.js';
+export type { DestinationSpec, FrameReport, FrameTag, Lateness, LatenessReport, LatenessStats, MessageOptions, SendBatchObject, SendDest, SendOptions, SendReport, SendSettings } from './send.js';
+export { SendOp, SendTiming, FrameType, SEND_DROP_REASONS, SEND_MAX_DESTS, SEND_MAX_MSGS, SEND_MAX_PAYLOAD, SEND_MAX_FRAMES } from './send-abi.js';
+export type { SendDropReason, SendTimingName, FrameTypeName } from './send-abi.js';
+export { SendValidationError, batchFromObject } from '../apps/send/validate.js';

@@ -19,6 +19,13 @@
  *
  * Times are CLOCK_MONOTONIC nanoseconds (process.hrtime.bigint()). When a batch is done (every
  * message sent or dropped), its report waits in the core until the client reaps it (SEND_REAP).
+ *
+ * Errors of SUBMIT: a bad chunk (-EINVAL, -ENOENT for an unknown policy, -ENETUNREACH for a
+ * destination without a route) discards the whole batch. A shortage (-EAGAIN: every batch slot
+ * is taken; -ENOBUFS: the core's batch memory is full) leaves the batch as it was before that
+ * chunk: wait for batches to finish (SEND_REAP), then resend the chunk (or SEND_ABORT it).
+ * end_ns, when set, is a hard deadline in every timing mode: what would leave after it is
+ * dropped (MF_SEND_DROP_DEADLINE, or MF_SEND_DROP_FRAME for a frame's messages).
  */
 #ifndef MANIFOLD_ABI_SEND_H
 #define MANIFOLD_ABI_SEND_H
@@ -54,13 +61,18 @@ enum mf_send_timing {
 			     * interval_ns from start_ns (or the commit) */
 	MF_SEND_WINDOW = 4, /* spread evenly over [start_ns, end_ns]; what cannot leave before
 			     * end_ns is dropped (MF_SEND_DROP_DEADLINE) */
+	/* AT times must lie within 60 s before and 3600 s after the submit (a wall-clock time
+	 * is refused); DELAY at most 3600 s. */
 	MF_SEND_TIMING_MAX
 };
 
 /* mf_send_arg.flags */
 #define MF_SEND_COMMIT 0x1u      /* this chunk is the batch's last */
 #define MF_SEND_BEST_EFFORT 0x2u /* opening: skip (and count) bad messages, keep the rest */
-#define MF_SEND_FRAMES 0x4u      /* opening: messages carry video frames (see mf_send_msg) */
+#define MF_SEND_FRAMES 0x4u      /* opening: messages carry video frames (see mf_send_msg);
+				  * needs interval_ns (the frame interval) and timing ASAP
+				  * (frames from start_ns or the commit, end_ns optional) or
+				  * WINDOW (frames from start_ns, deadline end_ns) */
 
 /* Frame types, most important first; under a deadline B frames go first, then P. */
 enum mf_frame_type { MF_FRAME_NONE = 0, MF_FRAME_I = 1, MF_FRAME_P = 2, MF_FRAME_B = 3 };
@@ -72,7 +84,8 @@ enum mf_frame_type { MF_FRAME_NONE = 0, MF_FRAME_I = 1, MF_FRAME_P = 2, MF_FRAME
 enum mf_send_dest_kind {
 	MF_SEND_DEST_ADDR = 0,   /* to ip:udp_port, routed by the stack (ARP for the next hop) */
 	MF_SEND_DEST_POLICY = 1, /* built for ip:udp_port, then through policy `policy`'s chain
-				  * (e.g. a replicate fan-out) */
+				  * (e.g. a replicate fan-out); payloads <= 1472 bytes (a chain
+				  * takes whole datagrams) */
 };
 
 /* Why a message of an accepted batch was not sent, declared once: X(ENUM, "name", "what"). */
@@ -150,11 +163,13 @@ struct mf_send_reap_hdr {
 	uint32_t pending;      /* batches of this client still running or unreaped */
 };
 
+/* sent + the drops add up to n_msgs. Lateness is measured for timed messages (not ASAP). */
 struct mf_send_report {
 	uint32_t batch;
-	uint32_t n_msgs;
+	uint32_t n_msgs;       /* every message submitted, best-effort skips included */
 	uint32_t sent;         /* messages handed to a tx queue (a policy fan-out counts once) */
-	uint32_t late;         /* of those, how many left later than asked (> 0 ns late) */
+	uint32_t late;         /* of those, how many left more than 1 us (a wheel slot) later
+				* than asked */
 	uint32_t drop[MF_SEND_DROP_CAPACITY]; /* enum mf_send_drop */
 	uint64_t first_tx_ns;  /* departure of the first and the last message */
 	uint64_t last_tx_ns;

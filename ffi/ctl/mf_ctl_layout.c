@@ -252,6 +252,52 @@ static const struct field_desc f_mf_policy_dest_stats[] = {
 	F(mf_policy_dest_stats, bytes), F(mf_policy_dest_stats, drop_nombuf),
 	F(mf_policy_dest_stats, drop_tx_full),
 };
+/* Aggregate sends (manifold_abi_send.h). */
+static const struct field_desc f_mf_send_arg[] = {
+	F(mf_send_arg, batch), F(mf_send_arg, flags), F(mf_send_arg, timing),
+	F(mf_send_arg, reserved), F(mf_send_arg, total), F(mf_send_arg, reserved2),
+	F(mf_send_arg, start_ns), F(mf_send_arg, end_ns), F(mf_send_arg, interval_ns),
+};
+static const struct field_desc f_mf_send_chunk[] = {
+	F(mf_send_chunk, n_msgs), F(mf_send_chunk, n_dests), F(mf_send_chunk, reserved),
+};
+static const struct field_desc f_mf_send_dest[] = {
+	F(mf_send_dest, ip), F(mf_send_dest, src_ip), F(mf_send_dest, udp_port),
+	F(mf_send_dest, src_udp_port), F(mf_send_dest, kind), F(mf_send_dest, has_mac),
+	F(mf_send_dest, mac), F(mf_send_dest, policy), F(mf_send_dest, reserved),
+};
+static const struct field_desc f_mf_send_msg[] = {
+	F(mf_send_msg, time), F(mf_send_msg, frame), F(mf_send_msg, dest), F(mf_send_msg, len),
+	F(mf_send_msg, frame_type), F(mf_send_msg, flags), F(mf_send_msg, reserved),
+};
+static const struct field_desc f_mf_send_reply[] = {
+	F(mf_send_reply, batch), F(mf_send_reply, n_msgs), F(mf_send_reply, n_dests),
+	F(mf_send_reply, skipped),
+};
+static const struct field_desc f_mf_send_reap_arg[] = {
+	F(mf_send_reap_arg, batch), F(mf_send_reap_arg, max),
+};
+static const struct field_desc f_mf_send_reap_hdr[] = {
+	F(mf_send_reap_hdr, count), F(mf_send_reap_hdr, pending),
+};
+static const struct field_desc f_mf_send_report[] = {
+	F(mf_send_report, batch), F(mf_send_report, n_msgs), F(mf_send_report, sent),
+	F(mf_send_report, late), F(mf_send_report, drop), F(mf_send_report, first_tx_ns),
+	F(mf_send_report, last_tx_ns), F(mf_send_report, late_p50_ns),
+	F(mf_send_report, late_p99_ns), F(mf_send_report, late_max_ns),
+	F(mf_send_report, n_frames), F(mf_send_report, frames_dropped),
+};
+static const struct field_desc f_mf_send_frame_out[] = {
+	F(mf_send_frame_out, frame), F(mf_send_frame_out, type), F(mf_send_frame_out, outcome),
+	F(mf_send_frame_out, n_msgs),
+};
+static const struct field_desc f_mf_lateness[] = {
+	F(mf_lateness, lcore_id), F(mf_lateness, reserved), F(mf_lateness, count),
+	F(mf_lateness, sum_ns), F(mf_lateness, max_ns), F(mf_lateness, bucket),
+};
+static const struct field_desc f_mf_lateness_hdr[] = {
+	F(mf_lateness_hdr, count), F(mf_lateness_hdr, reserved),
+};
 #undef F
 
 #define S(s) { #s, (uint32_t)sizeof(struct s), f_##s, sizeof(f_##s) / sizeof(f_##s[0]) }
@@ -268,6 +314,9 @@ static const struct struct_desc structs[] = {
 	S(mf_policy_match), S(mf_policy_dest), S(mf_policy_action), S(mf_policy_wire),
 	S(mf_policy_id_arg), S(mf_policy_dest_arg), S(mf_policy_limits), S(mf_policy_list_hdr),
 	S(mf_policy_info), S(mf_policy_stats), S(mf_policy_dest_stats), S(mf_policy_agg_stats),
+	S(mf_send_arg), S(mf_send_chunk), S(mf_send_dest), S(mf_send_msg), S(mf_send_reply),
+	S(mf_send_reap_arg), S(mf_send_reap_hdr), S(mf_send_report), S(mf_send_frame_out),
+	S(mf_lateness), S(mf_lateness_hdr),
 };
 #undef S
 #define N_STRUCTS (sizeof(structs) / sizeof(structs[0]))
@@ -428,10 +477,35 @@ static const struct enum_member e_mf_agg_flush[] = {
 	MF_AGG_FLUSHES(MF_AGG_FLUSH_MEMBER)
 };
 #undef MF_AGG_FLUSH_MEMBER
+#define MF_SEND_DROP_E(e, name, help) E(MF_SEND_DROP_##e),
+static const struct enum_member e_mf_send_op[] = {
+	E(MF_OP_SEND_SUBMIT), E(MF_OP_SEND_REAP), E(MF_OP_SEND_ABORT), E(MF_OP_SEND_LATENESS),
+	E(MF_OP_SEND_END),
+	E(MF_SEND_ASAP), E(MF_SEND_AT), E(MF_SEND_DELAY), E(MF_SEND_SEQ), E(MF_SEND_WINDOW),
+	E(MF_SEND_TIMING_MAX),
+	E(MF_SEND_COMMIT), E(MF_SEND_BEST_EFFORT), E(MF_SEND_FRAMES),
+	E(MF_FRAME_NONE), E(MF_FRAME_I), E(MF_FRAME_P), E(MF_FRAME_B), E(MF_MSG_FRAME_END),
+	E(MF_SEND_DEST_ADDR), E(MF_SEND_DEST_POLICY),
+	MF_SEND_DROPS(MF_SEND_DROP_E)
+	E(MF_SEND_DROP_MAX), E(MF_SEND_DROP_CAPACITY),
+	E(MF_SEND_MAX_DESTS), E(MF_SEND_MAX_MSGS), E(MF_SEND_MAX_FRAMES), E(MF_SEND_MAX_PAYLOAD),
+	E(MF_SEND_MAX_BATCHES), E(MF_LAT_BUCKETS), E(MF_FRAME_SENT), E(MF_FRAME_DROPPED),
+};
+#undef MF_SEND_DROP_E
+_Static_assert(sizeof(e_mf_send_op) / sizeof(e_mf_send_op[0]) ==
+	       MF_OP_SEND_END - MF_OP_SEND_FIRST + 1 + 6 + 3 + 5 + 2 + MF_SEND_DROP_MAX + 2 + 8,
+	       "mf_send_op list incomplete");
+/* The drop reasons' names, in enum order ("deadline", ...), for reports. */
+#define MF_SEND_DROP_MEMBER(e, name, help) { name, MF_SEND_DROP_##e },
+static const struct enum_member e_mf_send_drop[] = {
+	MF_SEND_DROPS(MF_SEND_DROP_MEMBER)
+};
+#undef MF_SEND_DROP_MEMBER
 #undef E
 
 static const struct enum_group groups[] = {
 	G(mf_op_policy), G(mf_policy_drop), G(mf_agg_flush),
+	G(mf_send_op), G(mf_send_drop),
 	G(mf_op_stack),
 	G(mf_op_diag),
 	G(mf_op), G(mf_fwd_mode), G(mf_seg_state), G(mf_client_state), G(mf_lcore_role),

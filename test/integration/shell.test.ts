@@ -177,7 +177,7 @@ describe('manifold shell against manifold-core (net_null)', function () {
       ['set stats-period -1', /bad token '-1'.*<seconds> must be 0\.\.3600/, /usage: set stats-period <seconds>/],
       ['capture port all count 1 file x', /bad token 'all'.*'all' is not allowed here/, /usage: capture port <p> count <n> file <file>/],
       ['capture port 0 count 5', /'capture port 0 count 5' is incomplete: expected file/, /usage: capture port/],
-      ['show', /'show' is incomplete: expected port, or fwd, or config, or lcores, or neigh/, /usage: show port .*\n\s+show fwd stats/],
+      ['show', /'show' is incomplete: expected port, or fwd, or config, or lcores, or lateness, or neigh/, /usage: show port .*\n\s+show fwd stats/],
       ['clear port stats 0 1', /bad token '1' \(word 5.*expected the end of the command/, /usage: clear port stats all\|<p>/],
       ['frobnicate', /unknown command 'frobnicate'; commands are show, clear, set/, null],
     ];

@@ -9,10 +9,11 @@ import * as D from '../../ffi/diag.js';
 import * as ST from '../../ffi/stack.js';
 import * as P from '../../ffi/policies.js';
 import * as TR from '../../ffi/trace.js';
+import * as SA from '../../ffi/send-abi.js';
 
 // Every mirrored struct: the base ABI's, then each op family's.
 const ALL_STRUCTS: Record<string, TypeObject> = { ...S.STRUCTS, ...D.DIAG_STRUCTS, ...TR.TRACE_STRUCTS, ...ST.STACK_STRUCTS,
-  ...P.POLICY_STRUCTS };
+  ...P.POLICY_STRUCTS, ...SA.SEND_STRUCTS };
 
 const n = native();
 
@@ -143,6 +144,38 @@ describe('ABI layout: ffi/structs.ts against libmanifold_ctl', () => {
     for (const [k, v] of Object.entries(ST.NeighState)) ts[`MF_NEIGH_${k.toUpperCase()}`] = v;
     expect(new Map(Object.entries(ts))).to.deep.equal(cEnum('mf_op_stack'));
     expect(ST.StackOp.ADDR_ADD).to.equal(ST.OP_STACK_FIRST);
+  });
+
+  it('enum mf_send_op: the send ops, timings, flags, frame types, limits', () => {
+    const ts: Record<string, number> = {
+      MF_OP_SEND_END: SA.OP_SEND_END,
+      MF_SEND_TIMING_MAX: Object.keys(SA.SendTiming).length,
+      MF_SEND_COMMIT: SA.SendFlag.COMMIT,
+      MF_SEND_BEST_EFFORT: SA.SendFlag.BEST_EFFORT,
+      MF_SEND_FRAMES: SA.SendFlag.FRAMES,
+      MF_FRAME_NONE: 0,
+      MF_MSG_FRAME_END: SA.MSG_FRAME_END,
+      MF_SEND_DROP_MAX: SA.SEND_DROP_REASONS.length,
+      MF_SEND_DROP_CAPACITY: SA.SEND_DROP_CAPACITY,
+      MF_SEND_MAX_DESTS: SA.SEND_MAX_DESTS,
+      MF_SEND_MAX_MSGS: SA.SEND_MAX_MSGS,
+      MF_SEND_MAX_FRAMES: SA.SEND_MAX_FRAMES,
+      MF_SEND_MAX_PAYLOAD: SA.SEND_MAX_PAYLOAD,
+      MF_SEND_MAX_BATCHES: SA.SEND_MAX_BATCHES,
+      MF_LAT_BUCKETS: SA.LAT_BUCKETS,
+    };
+    for (const [k, v] of Object.entries(SA.SendOp)) ts[`MF_OP_${k}`] = v;
+    for (const [k, v] of Object.entries(SA.SendTiming)) ts[`MF_SEND_${k.toUpperCase()}`] = v;
+    for (const [k, v] of Object.entries(SA.FrameType)) ts[`MF_FRAME_${k}`] = v;
+    for (const [k, v] of Object.entries(SA.SendDestKind)) ts[`MF_SEND_DEST_${k}`] = v;
+    for (const [k, v] of Object.entries(SA.FrameOutcome)) ts[`MF_FRAME_${k.toUpperCase()}`] = v;
+    SA.SEND_DROP_REASONS.forEach((r, i) => { ts[`MF_SEND_DROP_${r.toUpperCase()}`] = i; });
+    expect(new Map(Object.entries(ts))).to.deep.equal(cEnum('mf_send_op'));
+    expect(SA.SendOp.SEND_SUBMIT).to.equal(SA.OP_SEND_FIRST);
+  });
+
+  it('send drop reasons: names and order of MF_SEND_DROPS', () => {
+    expect([...cEnum('mf_send_drop').entries()]).to.deep.equal(SA.SEND_DROP_REASONS.map((r, i) => [r, i]));
   });
 
   it('enum mf_fwd_mode', () => {

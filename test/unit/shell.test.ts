@@ -27,7 +27,7 @@ describe('shell registry', () => {
     expect(u).to.include.members([
       'show port info|stats|xstats all|<p>', 'clear port stats all|<p>', 'show fwd stats',
       'set fwd io|mac|stack|drop [all|<p>]', 'set peer <p> <peer>|none', 'start', 'stop', 'show config', 'set stats-period <seconds>',
-      'show lcores', 'show neigh', 'policy list', 'policy show <id>', 'policy destroy <id>', 'policy flush',
+      'show lcores', 'show lateness', 'show neigh', 'policy list', 'policy show <id>', 'policy destroy <id>', 'policy flush',
       'capture port <p> count <n> file <file>', 'load <file>', 'help [<command>...]', 'quit',
     ]);
     for (const c of COMMANDS) expect(c.help, usage(c)).to.be.a('string').and.not.empty;
@@ -59,7 +59,7 @@ describe('shell registry', () => {
 
   it('completes every word from the same syntax', () => {
     expect(complete(COMMANDS, 'sh', two)).to.deep.equal([['show '], 'sh']);
-    expect(complete(COMMANDS, 'show ', two)[0]).to.deep.equal(['config ', 'fwd ', 'lcores ', 'neigh ', 'port ']);
+    expect(complete(COMMANDS, 'show ', two)[0]).to.deep.equal(['config ', 'fwd ', 'lateness ', 'lcores ', 'neigh ', 'port ']);
     expect(complete(COMMANDS, 'policy ', two)[0]).to.deep.equal(['create ', 'destroy ', 'flush ', 'list ', 'show ']);
     expect(complete(COMMANDS, 'show port ', two)[0]).to.deep.equal(['info ', 'stats ', 'xstats ']);
     expect(complete(COMMANDS, 'show port stats ', two)[0]).to.deep.equal(['0 ', '1 ', 'all ']);

@@ -3,6 +3,7 @@
 import type { ShellCommand } from '../session.js';
 import { captureCommands } from './capture.js';
 import { fwdCommands } from './fwd.js';
+import { latenessCommands } from './lateness.js';
 import { lcoreCommands } from './lcores.js';
 import { neighCommands } from './neigh.js';
 import { policyCommands } from './policy.js';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly ShellCommand[] = [
   ...portCommands,
   ...fwdCommands,
   ...lcoreCommands,
+  ...latenessCommands,
   ...neighCommands,
   ...policyCommands,
   ...captureCommands,

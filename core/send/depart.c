@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The scheduler's worker side, called from the worker loop beside mf_stack_poll:
+ *
+ *   ring (from the feeder) --due already (asap, overdue)--------------------+
+ *        \--later--> timing wheel (wheel.c) --expire(now)--> due ----------+--> depart
+ *
+ *   depart: aborted? -> drop | frame: first packet past the deadline -> drop the frame whole,
+ *           a started frame is finished | past end_ns -> drop (deadline) | policy dest ->
+ *           its action chain | else staged per port -> tx burst on this worker's queue
+ *   account: lateness = now - departure time (0 when on time) into this lcore's histogram
+ *           and the batch's block for this worker; drops by reason
+ *
+ * Nothing here locks or allocates; with nothing queued it costs two loads.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+
+#include "../counters.h"
+#include "../fwd.h"
+#include "send_priv.h"
+
+#define DUE_MAX 256u
+#define TX_RETRIES 4u
+#define PREFETCH 4u
+#define MEASURE_MIN 64u /* passes of at least this many packets are timed */
+#define LATE_NS 1000u /* later than this counts as late: about one wheel slot */
+
+struct tx_info {
+	uint8_t batch;
+	uint8_t flags;
+	uint64_t tsc;
+};
+
+struct depart_ctx {
+	struct mf_worker *w;
+	struct mf_send_worker *sw;
+	uint64_t now;
+	uint64_t ns_mult;          /* ns per tsc, 32.32 */
+	struct tx_info info[MF_MAX_PORTS][MF_SEND_BURST];
+	bool policy_used;
+};
+
+static inline uint64_t
+cycles_to_ns(const struct depart_ctx *c, uint64_t cyc)
+{
+	return (uint64_t)(((unsigned __int128)cyc * c->ns_mult) >> 32);
+}
+
+static inline void
+acc_done(struct mf_send_acc *a)
+{
+	__atomic_store_n(&a->accounted, a->accounted + 1, __ATOMIC_RELEASE);
+}
+
+static inline void
+account_drop(struct depart_ctx *c, uint8_t batch, uint8_t flags, enum mf_send_drop why)
+{
+	struct mf_send_acc *a;
+
+	if (!(flags & MF_META_MSG))
+		return; /* a fragment: its message is accounted with its last one */
+	a = &mf_snd.batch[batch].acc[c->w->txq];
+	a->drop[why]++;
+	acc_done(a);
+}
+
+static inline void
+account_sent(struct depart_ctx *c, uint8_t batch, uint8_t flags, uint64_t tsc)
+{
+	struct mf_send_batch *b;
+	struct mf_send_acc *a;
+	uint64_t ns;
+
+	if (!(flags & MF_META_MSG))
+		return;
+	b = &mf_snd.batch[batch];
+	a = &b->acc[c->w->txq];
+	a->sent++;
+	if (a->first_tsc == 0)
+		a->first_tsc = c->now;
+	a->last_tsc = c->now;
+	if (b->measure) {
+		ns = c->now > tsc ? cycles_to_ns(c, c->now - tsc) : 0;
+		mf_lat_add(&c->sw->lat, ns);
+		a->hist[mf_lat_bucket(ns)]++;
+		a->lat_n++;
+		if (ns > a->late_max)
+			a->late_max = ns;
+		if (ns > LATE_NS)
+			a->late++;
+	}
+	acc_done(a);
+}
+
+static void
+tx_flush(struct depart_ctx *c, uint16_t port)
+{
+	struct mf_send_worker *sw = c->sw;
+	uint16_t n = sw->n_tx[port], sent = 0, i;
+	unsigned int tries = 0;
+
+	for (;;) {
+		sent += rte_eth_tx_burst(mf_fwd.dpdk_id[port], c->w->txq, &sw->tx[port][sent],
+					 (uint16_t)(n - sent));
+		if (sent == n || tries++ == TX_RETRIES)
+			break;
+		rte_pause();
+	}
+	for (i = 0; i < sent; i++)
+		account_sent(c, c->info[port][i].batch, c->info[port][i].flags,
+			     c->info[port][i].tsc);
+	mf_cnt_add(&c->w->cnt[port][MF_CNT_FWD_OUT], sent);
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++)
+			account_drop(c, c->info[port][i].batch, c->info[port][i].flags,
+				     MF_SEND_DROP_TX_FULL);
+		rte_pktmbuf_free_bulk(&sw->tx[port][sent], n - sent);
+		mf_cnt_add(&c->w->cnt[port][MF_CNT_DROP_TX_FULL], n - sent);
+	}
+	sw->n_tx[port] = 0;
+}
+
+static inline void
+drop(struct depart_ctx *c, struct mf_send_meta *mt, enum mf_send_drop why)
+{
+	account_drop(c, mt->batch, mt->flags, why);
+	rte_pktmbuf_free(mt->m);
+}
+
+static void
+depart_one(struct depart_ctx *c, struct mf_send_meta *mt)
+{
+	struct mf_send_batch *b = &mf_snd.batch[mt->batch];
+	struct mf_send_worker *sw = c->sw;
+	uint16_t port = mt->port, k;
+
+	if (unlikely(__atomic_load_n(&b->aborted, __ATOMIC_ACQUIRE))) {
+		drop(c, mt, MF_SEND_DROP_ABORTED);
+		return;
+	}
+	if (mt->flags & MF_META_FRAME) {
+		struct mf_send_frame *f = &b->frames[mt->frame];
+		uint8_t st = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
+
+		if (st == MF_FST_PLANNED) {
+			/* its first packet decides: too late for the deadline, the whole frame
+			 * goes; otherwise the frame is finished even if it runs late */
+			uint8_t want = b->end_tsc != 0 && c->now > b->end_tsc ? MF_FST_DROPPED :
+										 MF_FST_STARTED;
+
+			__atomic_compare_exchange_n(&f->state, &st, want, false, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE);
+			st = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
+		}
+		if (st == MF_FST_DROPPED) {
+			drop(c, mt, MF_SEND_DROP_FRAME);
+			return;
+		}
+	} else if (b->end_tsc != 0 && c->now > b->end_tsc) {
+		drop(c, mt, MF_SEND_DROP_DEADLINE);
+		return;
+	}
+	if (mt->flags & MF_META_POLICY) {
+		uint8_t batch = mt->batch, flags = mt->flags;
+		uint64_t tsc = mt->node.tsc;
+
+		if (mf_send_policy_apply(c->w, b->dsts[mt->dest].wire.policy, mt->m) != 0) {
+			drop(c, mt, MF_SEND_DROP_NO_POLICY);
+			return;
+		}
+		c->policy_used = true;
+		account_sent(c, batch, flags, tsc); /* a fan-out counts once */
+		return;
+	}
+	k = sw->n_tx[port];
+	sw->tx[port][k] = mt->m;
+	c->info[port][k].batch = mt->batch;
+	c->info[port][k].flags = mt->flags;
+	c->info[port][k].tsc = mt->node.tsc;
+	sw->n_tx[port] = (uint16_t)(k + 1);
+	if (k + 1 == MF_SEND_BURST)
+		tx_flush(c, port);
+}
+
+static int
+aborted_pred(struct mf_wnode *n, void *arg)
+{
+	struct mf_send_meta *mt = (struct mf_send_meta *)n;
+	struct depart_ctx *c = arg;
+
+	if (!__atomic_load_n(&mf_snd.batch[mt->batch].aborted, __ATOMIC_ACQUIRE))
+		return 0;
+	drop(c, mt, MF_SEND_DROP_ABORTED);
+	return 1;
+}
+
+uint64_t
+mf_send_worker_sleep_max_ns(const struct mf_worker *w, uint64_t now_tsc)
+{
+	const struct mf_send_worker *sw = mf_snd.wk[w->txq];
+	uint64_t next, early = MF_SEND_WAKE_EARLY_NS * mf_snd.tsc_hz / 1000000000u;
+
+	if (sw == NULL)
+		return UINT64_MAX;
+	if (!rte_ring_empty(sw->ring))
+		return 0;
+	next = mf_wheel_next_due(&sw->wheel);
+	if (next == UINT64_MAX)
+		return UINT64_MAX;
+	if (next <= now_tsc + early)
+		return 0;
+	return (uint64_t)((unsigned __int128)(next - now_tsc - early) * 1000000000u /
+			  mf_snd.tsc_hz);
+}
+
+unsigned int
+mf_send_worker_poll(struct mf_worker *w)
+{
+	struct mf_send_worker *sw = mf_snd.wk[w->txq];
+	struct mf_wnode *due[DUE_MAX];
+	struct depart_ctx c;
+	unsigned int k, n, i, p;
+	uint32_t seq;
+
+	if (likely(sw == NULL || (mf_wheel_count(&sw->wheel) == 0 && rte_ring_empty(sw->ring))))
+		return 0;
+	c.w = w;
+	c.sw = sw;
+	c.now = rte_rdtsc();
+	c.ns_mult = (uint64_t)((1000000000ull << 32) / mf_snd.tsc_hz);
+	c.policy_used = false;
+	seq = __atomic_load_n(&mf_snd.abort_seq, __ATOMIC_ACQUIRE);
+	if (unlikely(seq != sw->abort_seen)) {
+		sw->abort_seen = seq;
+		__atomic_store_n(&sw->departed,
+				 sw->departed + mf_wheel_remove_if(&sw->wheel, aborted_pred, &c),
+				 __ATOMIC_RELAXED);
+	}
+	/* what the wheel holds that is due goes first: it was handed over earlier */
+	k = mf_wheel_expire(&sw->wheel, c.now, due, DUE_MAX);
+	n = k + rte_ring_sc_dequeue_burst(sw->ring, (void **)(due + k), DUE_MAX - k, NULL);
+	for (i = k; i < n; i++) {
+		struct rte_mbuf *m = (struct rte_mbuf *)due[i];
+		struct mf_send_meta *mt = mf_send_meta(m);
+
+		if (mt->node.tsc <= c.now) {
+			due[k++] = &mt->node; /* asap or overdue: straight to the tx path */
+			continue;
+		}
+		if (mf_wheel_add(&sw->wheel, &mt->node) != 0)
+			due[k++] = &mt->node; /* cannot happen (the heap holds every mbuf) */
+	}
+	/* the packets were written on the control lcore: fetch ahead what departure reads */
+	for (i = 0; i < k && i < PREFETCH; i++)
+		rte_prefetch0(((struct mf_send_meta *)due[i])->m);
+	for (i = 0; i < k; i++) {
+		if (i + PREFETCH < k)
+			rte_prefetch0(((struct mf_send_meta *)due[i + PREFETCH])->m);
+		depart_one(&c, (struct mf_send_meta *)due[i]);
+	}
+	__atomic_store_n(&sw->departed, sw->departed + k, __ATOMIC_RELAXED);
+	for (p = 0; p < MF_MAX_PORTS; p++)
+		if (sw->n_tx[p] != 0)
+			tx_flush(&c, (uint16_t)p);
+	if (c.policy_used)
+		mf_send_policy_flush(w);
+	if (k >= MEASURE_MIN) {
+		mf_send_cost_add(&sw->cost, rte_rdtsc() - c.now, k, mf_snd.tsc_hz);
+	}
+	return k;
+}
