@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "args.h"
 #include "cksum.h"
 #include "counters.h"
@@ -24,17 +25,6 @@
 #include "mf_ring.h"
 #include "segment.h"
 
-static int failures, checks;
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		checks++;                                                              \
-		if (!(cond)) {                                                         \
-			failures++;                                                    \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                \
-		}                                                                      \
-	} while (0)
 
 /* ---- rings ---------------------------------------------------------------------------- */
 
@@ -569,6 +559,5 @@ main(void)
 	test_cksum();
 	test_fwd_word();
 	test_segment();
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_report("core unit");
 }

@@ -11,20 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "policy/rewrite.h"
 
-static int failures, checks;
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		checks++;                                                              \
-		if (!(cond)) {                                                         \
-			failures++;                                                    \
-			if (failures <= 20)                                            \
-				fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-					__LINE__, #cond);                              \
-		}                                                                      \
-	} while (0)
 
 #define FRAME_MAX 256
 
@@ -293,6 +282,5 @@ main(void)
 {
 	test_runs();
 	test_edges();
-	printf("%d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_report("rewrite unit");
 }

@@ -12,21 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "send/lateness.h"
 #include "send/plan.h"
 #include "send/wheel.h"
 
-static int failures, checks;
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		checks++;                                                              \
-		if (!(cond)) {                                                         \
-			failures++;                                                    \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                                \
-		}                                                                      \
-	} while (0)
 
 /* ---- wheel ----------------------------------------------------------------------------- */
 
@@ -471,6 +461,5 @@ main(void)
 	test_plan_modes();
 	test_plan_frames();
 	test_lateness();
-	printf("send unit: %d checks, %d failures\n", checks, failures);
-	return failures == 0 ? 0 : 1;
+	return check_report("send unit");
 }
