@@ -20,6 +20,16 @@
 #include "port.h"
 #include "stats.h"
 
+unsigned int
+mf_op_client(const struct mf_core *core, const void *arena)
+{
+	const struct mf_seg_header *h = core->seg.hdr;
+	uint64_t off = (uint64_t)((const uint8_t *)arena - (const uint8_t *)core->seg.base) -
+		       h->arena_offset;
+
+	return (unsigned int)(off / h->arena_slot_size / MF_RING_SIZE);
+}
+
 int
 mf_op_reason(struct mf_completion *cpl, int status, const char *fmt, ...)
 {

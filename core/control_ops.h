@@ -36,6 +36,10 @@ void mf_ops_register(const struct mf_op_desc *descs, unsigned int n);
 		mf_ops_register(table, RTE_DIM(table));                                       \
 	}
 
+/* Which client sent a request: the handler signature carries no client, but the arena slot a
+ * request came with is its client's own (mf_arena_slot), so the slot's index says who asked. */
+unsigned int mf_op_client(const struct mf_core *core, const void *arena);
+
 /* Sets cpl->reason from a format and returns status, for `return mf_op_reason(...)`. */
 int mf_op_reason(struct mf_completion *cpl, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -12,18 +12,6 @@
 #include "../control_ops.h"
 #include "pol_internal.h"
 
-/* The handler signature carries no client; the arena slot a request came with is the
- * client's own (mf_arena_slot), so its index says who asked. */
-static uint32_t
-client_of(const struct mf_core *core, const void *arena)
-{
-	const struct mf_seg_header *h = core->seg.hdr;
-	uint64_t off = (uint64_t)((const uint8_t *)arena - (const uint8_t *)core->seg.base) -
-		       h->arena_offset;
-
-	return (uint32_t)(off / h->arena_slot_size / MF_RING_SIZE);
-}
-
 static int
 id_arg(const struct mf_request *req, char id[MF_POLICY_ID_LEN], uint32_t *first,
        struct mf_completion *cpl)
@@ -126,7 +114,7 @@ add_or_update(struct mf_core *core, const struct mf_request *req, void *arena,
 	      struct mf_completion *cpl, bool update)
 {
 	const struct mf_policy_wire *wire = arena;
-	uint32_t client = client_of(core, arena), index = 0, n_in;
+	uint32_t client = mf_op_client(core, arena), index = 0, n_in;
 	struct mf_pol *p, *old;
 	char err[MF_REASON_LEN];
 	int rc;
@@ -381,7 +369,7 @@ dest_target(struct mf_core *core, const struct mf_request *req, void *arena,
 	    struct mf_policy_dest_arg *a, bool *staged, uint32_t *index,
 	    struct mf_completion *cpl, int *rc)
 {
-	uint32_t client = client_of(core, arena);
+	uint32_t client = mf_op_client(core, arena);
 	char err[MF_REASON_LEN];
 	struct mf_pol *p;
 
@@ -425,7 +413,7 @@ static int
 dest_swap(struct mf_core *core, void *arena, struct mf_pol *old, struct mf_pol *p, bool staged,
 	  uint32_t index, bool commit, struct mf_completion *cpl)
 {
-	uint32_t client = client_of(core, arena), live = 0;
+	uint32_t client = mf_op_client(core, arena), live = 0;
 	int rc = mf_pol_slots_take(p, old);
 	bool upd;
 

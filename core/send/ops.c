@@ -5,7 +5,7 @@
  *   REAP      reports of finished batches of the calling client, freeing their slots
  *   ABORT     drop what has not left of a batch (an open batch is discarded)
  *   LATENESS  the per-lcore lateness histograms and their sum
- * A request's client is its arena slot's (client_of, as in udp_sock.c): a client sees and
+ * A request's client is its arena slot's (mf_op_client): a client sees and
  * touches only its own batches.
  */
 #include <errno.h>
@@ -16,16 +16,6 @@
 
 #include "../control_ops.h"
 #include "send_priv.h"
-
-static unsigned int
-client_of(const struct mf_core *core, const void *arena)
-{
-	const struct mf_seg_header *h = (const struct mf_seg_header *)core->seg.base;
-	uint64_t off = (uint64_t)((const uint8_t *)arena - (const uint8_t *)core->seg.base) -
-		       h->arena_offset;
-
-	return (unsigned int)(off / h->arena_slot_size / MF_RING_SIZE);
-}
 
 static int
 own_batch(uint32_t id, unsigned int client, struct mf_completion *cpl,
@@ -46,7 +36,7 @@ static int
 op_send_submit(struct mf_core *core, const struct mf_request *req, void *arena,
 	       struct mf_completion *cpl)
 {
-	unsigned int client = client_of(core, arena);
+	unsigned int client = mf_op_client(core, arena);
 	struct mf_send_batch *b = NULL;
 	struct mf_send_reply rep;
 	struct mf_send_arg a;
@@ -117,7 +107,7 @@ static int
 op_send_reap(struct mf_core *core, const struct mf_request *req, void *arena,
 	     struct mf_completion *cpl)
 {
-	unsigned int client = client_of(core, arena), i;
+	unsigned int client = mf_op_client(core, arena), i;
 	struct mf_send_reap_hdr hdr = { 0, 0 };
 	struct mf_send_reap_arg a;
 	uint8_t *out = arena;
@@ -164,7 +154,7 @@ op_send_abort(struct mf_core *core, const struct mf_request *req, void *arena,
 	int rc;
 
 	memcpy(&a, req->args, sizeof(a));
-	rc = own_batch(a.batch, client_of(core, arena), cpl, &b);
+	rc = own_batch(a.batch, mf_op_client(core, arena), cpl, &b);
 	if (rc != 0)
 		return rc;
 	if (b->state == MF_BATCH_OPEN)

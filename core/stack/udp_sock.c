@@ -111,17 +111,6 @@ mf_stack_client_gone(unsigned int client)
 			sock_close(&socks[i]);
 }
 
-/* Which client sent the request: its arena slot tells. */
-static unsigned int
-client_of(const struct mf_core *core, const void *arena)
-{
-	const struct mf_seg_header *h = (const struct mf_seg_header *)core->seg.base;
-	uint64_t off = (uint64_t)((const uint8_t *)arena - (const uint8_t *)core->seg.base) -
-		       h->arena_offset;
-
-	return (unsigned int)(off / h->arena_slot_size / MF_RING_SIZE);
-}
-
 static void
 ip_str(uint32_t ip, char *buf, size_t len)
 {
@@ -138,7 +127,7 @@ sock_get(struct mf_core *core, const struct mf_request *req, const void *arena,
 	if (a.sock >= MF_UDP_MAX_SOCKETS || socks[a.sock].state != SOCK_BOUND)
 		return mf_op_reason(cpl, -EBADF, "socket %u is not bound; use the handle UDP_BIND "
 				    "returned", a.sock);
-	if (socks[a.sock].client != client_of(core, arena))
+	if (socks[a.sock].client != mf_op_client(core, arena))
 		return mf_op_reason(cpl, -EPERM, "socket %u belongs to another client; bind "
 				    "your own", a.sock);
 	*out = &socks[a.sock];
@@ -187,7 +176,7 @@ op_udp_bind(struct mf_core *core, const struct mf_request *req, void *arena,
 	sock_drain(s);
 	s->ip = a.ip;
 	s->port = a.port;
-	s->client = (uint16_t)client_of(core, arena);
+	s->client = (uint16_t)mf_op_client(core, arena);
 	__atomic_store_n(&s->state, SOCK_BOUND, __ATOMIC_RELEASE);
 	memset(&rep, 0, sizeof(rep));
 	rep.sock = i;
