@@ -12,13 +12,14 @@ import { join } from 'node:path';
 import { repoRoot } from '../../apps/paths.js';
 import { decodeAggregated, holdQuantileUs, type AggregateStats } from '../../apps/policy/index.js';
 import { Manifold, PolicyOp, encodePolicy, type Destination, type Policy } from '../../ffi/index.js';
-import { Peer, PeerSet, kernelMac } from '../support/netns-peer.js';
+import { Peer, PeerSet } from '../support/netns-peer.js';
+import { TapTrio, bytes } from '../support/tap-trio.js';
 import { cleanupAppliances, startAppliance, uniqueName, type RunningAppliance } from '../support/cli.js';
 
 const NAME = uniqueName('pag');
 const tag = process.pid % 100000;
-const NS = { s: `mfag-s-${tag}`, x: `mfag-x-${tag}`, y: `mfag-y-${tag}` };
-const IF = { s: `mfas${tag}`, x: `mfax${tag}`, y: `mfay${tag}` };
+const trio = new TapTrio('ag', 60);
+const NS = trio.ns;
 const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'aggregate-peer.js');
 const SERVICE = '198.18.60.1';
 /** What a shared machine may add to a hold: the worker's loop, a sleep's overshoot, and above
@@ -31,20 +32,6 @@ function toleranceMs(): number {
 }
 const files: string[] = [];
 
-function namespaces(): string[] {
-  return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!);
-}
-
-/** Deterministic bytes (xorshift), so a wrong byte anywhere shows. */
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    b[i] = x & 255;
-  }
-  return b;
-}
 
 const peerSet = new PeerSet(PEER);
 const peer = (ns: string, args: string[]): Peer => peerSet.start(ns, args);
@@ -88,12 +75,7 @@ describe('policy aggregate against the kernel (tap namespaces)', function () {
   this.timeout(240_000);
   let mf: Manifold;
   let app: RunningAppliance;
-  let mac: { x: string; y: string };
-
-  const dest = (side: 'x' | 'y', udpPort: number): Destination => ({
-    port: side, ip: side === 'x' ? '198.18.61.2' : '198.18.62.2', udpPort,
-    mac: mac[side], srcIp: side === 'x' ? '198.18.61.1' : '198.18.62.1',
-  });
+  const dest = (side: 'x' | 'y', udpPort: number): Destination => trio.dest(side, udpPort);
   const service = (id: string, dstPort: number, actions: Policy['actions']): Policy => ({
     id, priority: 10, match: { protocol: 'udp', dst: SERVICE, dstPort }, actions,
   });
@@ -101,26 +83,20 @@ describe('policy aggregate against the kernel (tap namespaces)', function () {
   before(async () => {
     app = await startAppliance({
       name: NAME, lcores: 2, hugepages: 'off', forward: 'drop',
-      ports: [
-        { name: 's', dev: `net_tap0,iface=${IF.s}`, netns: NS.s, peerIp: '198.18.60.2/24' },
-        { name: 'x', dev: `net_tap1,iface=${IF.x}`, netns: NS.x, peerIp: '198.18.61.2/24' },
-        { name: 'y', dev: `net_tap2,iface=${IF.y}`, netns: NS.y, peerIp: '198.18.62.2/24' },
-      ],
+      ports: trio.ports(),
     });
     mf = Manifold.attach(NAME);
-    const ports = await mf.ports();
-    spawnSync('ip', ['-n', NS.s, 'neigh', 'replace', SERVICE, 'lladdr', ports[0]!.mac, 'dev', IF.s, 'nud', 'permanent']);
+    await trio.connect(mf, SERVICE);
     // The sender's queue toward the core: deep enough that a worker thread the machine does not
     // schedule for a while costs no message before the core (what these tests count).
-    spawnSync('ip', ['-n', NS.s, 'link', 'set', 'dev', IF.s, 'txqueuelen', '20000']);
-    mac = { x: kernelMac(NS.x, IF.x), y: kernelMac(NS.y, IF.y) };
+    spawnSync('ip', ['-n', NS.s, 'link', 'set', 'dev', trio.iface.s, 'txqueuelen', '20000']);
   });
 
   after(async () => {
     peerSet.killAll();
     mf?.close();
     await cleanupAppliances([NAME]);
-    for (const ns of Object.values(NS)) if (namespaces().includes(ns)) spawnSync('ip', ['netns', 'del', ns]);
+    trio.cleanup();
     for (const f of files) rmSync(f, { force: true });
   });
 

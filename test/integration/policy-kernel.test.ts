@@ -4,24 +4,20 @@
 // The receivers check every datagram byte for byte, and the kernel drops any whose checksum is
 // wrong, so "all received" means rewrite and checksums are right. Counters must agree.
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../apps/paths.js';
 import { Manifold, type Destination, type Policy } from '../../ffi/index.js';
-import { Peer, PeerSet, kernelMac } from '../support/netns-peer.js';
+import { Peer, PeerSet } from '../support/netns-peer.js';
+import { TapTrio } from '../support/tap-trio.js';
 import { cleanupAppliances, startAppliance, uniqueName } from '../support/cli.js';
 
 const NAME = uniqueName('pk');
-const tag = process.pid % 100000;
-const NS = { s: `mfpk-s-${tag}`, x: `mfpk-x-${tag}`, y: `mfpk-y-${tag}` };
-const IF = { s: `mfps${tag}`, x: `mfpx${tag}`, y: `mfpy${tag}` };
+const trio = new TapTrio('pk', 20);
+const NS = trio.ns;
 const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'policy-peer.js');
 const SERVICE = '198.18.20.1';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function namespaces(): string[] {
-  return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!);
-}
 
 
 const peerSet = new PeerSet(PEER);
@@ -45,12 +41,7 @@ async function send(dstPort: number, count: number, rate = 1000, first = 0): Pro
 describe('policies against the kernel (tap namespaces)', function () {
   this.timeout(180_000);
   let mf: Manifold;
-  let mac: { x: string; y: string };
-
-  const dest = (side: 'x' | 'y', udpPort: number): Destination => ({
-    port: side, ip: side === 'x' ? '198.18.21.2' : '198.18.22.2', udpPort,
-    mac: mac[side], srcIp: side === 'x' ? '198.18.21.1' : '198.18.22.1',
-  });
+  const dest = (side: 'x' | 'y', udpPort: number): Destination => trio.dest(side, udpPort);
   const service = (id: string, dstPort: number, actions: Policy['actions'], lifetime: Policy['lifetime'] = 'persistent'): Policy => ({
     id, priority: 10, lifetime, match: { protocol: 'udp', dst: SERVICE, dstPort }, actions,
   });
@@ -58,24 +49,17 @@ describe('policies against the kernel (tap namespaces)', function () {
   before(async () => {
     await startAppliance({
       name: NAME, lcores: 2, hugepages: 'off', forward: 'drop',
-      ports: [
-        { name: 's', dev: `net_tap0,iface=${IF.s}`, netns: NS.s, peerIp: '198.18.20.2/24' },
-        { name: 'x', dev: `net_tap1,iface=${IF.x}`, netns: NS.x, peerIp: '198.18.21.2/24' },
-        { name: 'y', dev: `net_tap2,iface=${IF.y}`, netns: NS.y, peerIp: '198.18.22.2/24' },
-      ],
+      ports: trio.ports(),
     });
     mf = Manifold.attach(NAME);
-    const ports = await mf.ports();
-    // The sender reaches the service address without ARP: its neighbour entry is the core's MAC.
-    spawnSync('ip', ['-n', NS.s, 'neigh', 'replace', SERVICE, 'lladdr', ports[0]!.mac, 'dev', IF.s, 'nud', 'permanent']);
-    mac = { x: kernelMac(NS.x, IF.x), y: kernelMac(NS.y, IF.y) };
+    await trio.connect(mf, SERVICE);
   });
 
   after(async () => {
     for (const p of peers) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     mf?.close();
     await cleanupAppliances([NAME]);
-    for (const ns of Object.values(NS)) if (namespaces().includes(ns)) spawnSync('ip', ['netns', 'del', ns]);
+    trio.cleanup();
   });
 
   it('redirect: every datagram reaches the kernel receiver intact, and the counters agree', async () => {

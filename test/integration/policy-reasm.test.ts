@@ -11,13 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../apps/paths.js';
 import { Manifold, type Destination } from '../../ffi/index.js';
-import { Peer, PeerSet, kernelMac } from '../support/netns-peer.js';
+import { Peer, PeerSet } from '../support/netns-peer.js';
+import { TapTrio } from '../support/tap-trio.js';
 import { cleanupAppliances, startAppliance, uniqueName } from '../support/cli.js';
 
 const NAME = uniqueName('pra');
-const tag = process.pid % 100000;
-const NS = { s: `mfra-s-${tag}`, x: `mfra-x-${tag}`, y: `mfra-y-${tag}` };
-const IF = { s: `mfrs${tag}`, x: `mfrx${tag}`, y: `mfry${tag}` };
+const trio = new TapTrio('rs', 40);
+const NS = trio.ns;
 const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'policy-peer.js');
 const CORE_IP = '198.18.40.1';     // the core's address on port s
 const SERVICE = '198.18.43.1';     // a policy's service address, not the core's
@@ -36,22 +36,13 @@ function fragmentsOf(n: number): number {
   return f;
 }
 
-function namespaces(): string[] {
-  return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!);
-}
-
 interface RecvResult { ports: Record<string, { received: number; bad: number; dup: number }> }
 
 describe('policies see whole datagrams: fragments reassembled before classification (kernel)', function () {
   this.timeout(180_000);
   const peerSet = new PeerSet(PEER);
   let mf: Manifold;
-  let mac: { x: string; y: string };
-
-  const dest = (side: 'x' | 'y', udpPort: number): Destination => ({
-    port: side, ip: side === 'x' ? '198.18.41.2' : '198.18.42.2', udpPort,
-    mac: mac[side], srcIp: side === 'x' ? '198.18.41.1' : '198.18.42.1',
-  });
+  const dest = (side: 'x' | 'y', udpPort: number): Destination => trio.dest(side, udpPort);
 
   async function receivers(ns: string, ports: number[], n: number): Promise<Peer> {
     const r = peerSet.start(ns, ['recv', '--ports', ports.join(','), '--expect', String(n), '--seconds', '20', ...SIZE]);
@@ -81,26 +72,20 @@ describe('policies see whole datagrams: fragments reassembled before classificat
   before(async () => {
     await startAppliance({
       name: NAME, lcores: 2, hugepages: 'off',
-      ports: [
+      ports: trio.ports({
         // stack: what no policy takes goes to the stack (ARP for the core's address, ping)
-        { name: 's', dev: `net_tap0,iface=${IF.s}`, netns: NS.s, peerIp: '198.18.40.2/24', ip: `${CORE_IP}/24`, forward: 'stack' },
-        { name: 'x', dev: `net_tap1,iface=${IF.x}`, netns: NS.x, peerIp: '198.18.41.2/24', forward: 'drop' },
-        { name: 'y', dev: `net_tap2,iface=${IF.y}`, netns: NS.y, peerIp: '198.18.42.2/24', forward: 'drop' },
-      ],
+        s: { ip: `${CORE_IP}/24`, forward: 'stack' }, x: { forward: 'drop' }, y: { forward: 'drop' },
+      }),
     });
     mf = Manifold.attach(NAME);
-    const ports = await mf.ports();
-    // The service address is reached through the core: a route and a fixed neighbour entry.
-    spawnSync('ip', ['-n', NS.s, 'neigh', 'replace', SERVICE, 'lladdr', ports[0]!.mac, 'dev', IF.s, 'nud', 'permanent']);
-    spawnSync('ip', ['-n', NS.s, 'route', 'add', `${SERVICE}/32`, 'dev', IF.s]);
-    mac = { x: kernelMac(NS.x, IF.x), y: kernelMac(NS.y, IF.y) };
+    await trio.connect(mf, SERVICE, true);
   });
 
   after(async () => {
     peerSet.killAll();
     mf?.close();
     await cleanupAppliances([NAME]);
-    for (const ns of Object.values(NS)) if (namespaces().includes(ns)) spawnSync('ip', ['netns', 'del', ns]);
+    trio.cleanup();
   });
 
   it('redirect on a UDP port of the core\'s address: every fragmented datagram arrives whole and byte-identical', async () => {

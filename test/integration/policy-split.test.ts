@@ -4,39 +4,24 @@
 // wrong; the receivers hand every datagram back and the shipped decoders
 // (apps/policy/decoders.ts) must restore each message byte for byte, in order.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../apps/paths.js';
 import { FramedDecoder, SplitDatagramDecoder, encodeFramed } from '../../apps/policy/index.js';
 import { Manifold, PolicyOp, encodePolicy, type Destination, type Policy } from '../../ffi/index.js';
-import { Peer, PeerSet, kernelMac } from '../support/netns-peer.js';
+import { Peer, PeerSet } from '../support/netns-peer.js';
+import { TapTrio, bytes } from '../support/tap-trio.js';
 import { cleanupAppliances, startAppliance, uniqueName } from '../support/cli.js';
 
 const NAME = uniqueName('psp');
 const tag = process.pid % 100000;
-const NS = { s: `mfsp-s-${tag}`, x: `mfsp-x-${tag}`, y: `mfsp-y-${tag}` };
-const IF = { s: `mfss${tag}`, x: `mfsx${tag}`, y: `mfsy${tag}` };
+const trio = new TapTrio('sp', 40);
+const NS = trio.ns;
 const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'split-peer.js');
 const SERVICE = '198.18.40.1';
 const files: string[] = [];
 
-function namespaces(): string[] {
-  return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!);
-}
-
-
-/** Deterministic bytes (xorshift), so a wrong byte anywhere shows. */
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    b[i] = x & 255;
-  }
-  return b;
-}
 
 const peerSet = new PeerSet(PEER);
 const peers = peerSet.all;
@@ -62,12 +47,7 @@ async function send(dstPort: number, payloads: Buffer[]): Promise<void> {
 describe('policy split against the kernel (tap namespaces)', function () {
   this.timeout(180_000);
   let mf: Manifold;
-  let mac: { x: string; y: string };
-
-  const dest = (side: 'x' | 'y', udpPort: number): Destination => ({
-    port: side, ip: side === 'x' ? '198.18.41.2' : '198.18.42.2', udpPort,
-    mac: mac[side], srcIp: side === 'x' ? '198.18.41.1' : '198.18.42.1',
-  });
+  const dest = (side: 'x' | 'y', udpPort: number): Destination => trio.dest(side, udpPort);
   const service = (id: string, dstPort: number, actions: Policy['actions']): Policy => ({
     id, priority: 10, match: { protocol: 'udp', dst: SERVICE, dstPort }, actions,
   });
@@ -75,23 +55,17 @@ describe('policy split against the kernel (tap namespaces)', function () {
   before(async () => {
     await startAppliance({
       name: NAME, lcores: 2, hugepages: 'off', forward: 'drop',
-      ports: [
-        { name: 's', dev: `net_tap0,iface=${IF.s}`, netns: NS.s, peerIp: '198.18.40.2/24' },
-        { name: 'x', dev: `net_tap1,iface=${IF.x}`, netns: NS.x, peerIp: '198.18.41.2/24' },
-        { name: 'y', dev: `net_tap2,iface=${IF.y}`, netns: NS.y, peerIp: '198.18.42.2/24' },
-      ],
+      ports: trio.ports(),
     });
     mf = Manifold.attach(NAME);
-    const ports = await mf.ports();
-    spawnSync('ip', ['-n', NS.s, 'neigh', 'replace', SERVICE, 'lladdr', ports[0]!.mac, 'dev', IF.s, 'nud', 'permanent']);
-    mac = { x: kernelMac(NS.x, IF.x), y: kernelMac(NS.y, IF.y) };
+    await trio.connect(mf, SERVICE);
   });
 
   after(async () => {
     for (const p of peers) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     mf?.close();
     await cleanupAppliances([NAME]);
-    for (const ns of Object.values(NS)) if (namespaces().includes(ns)) spawnSync('ip', ['netns', 'del', ns]);
+    trio.cleanup();
     for (const f of files) rmSync(f, { force: true });
   });
 

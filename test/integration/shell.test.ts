@@ -347,12 +347,12 @@ describe('manifold shell against manifold-core (net_null)', function () {
   it('dpdk-telemetry.py reads the /manifold/ commands', function () {
     if (!have('dpdk-telemetry.py')) this.skip();
     const r = spawnSync('dpdk-telemetry.py', ['-f', `manifold-${name}`], {
-      input: '/manifold/ports\n/manifold/port,1\n/manifold/stats,p0\n/manifold/lcores\n/manifold/lcore,0\n/manifold/version\n/manifold/port,9\n',
+      input: '/manifold/ports\n/manifold/port,1\n/manifold/stats,p0\n/manifold/lcores\n/manifold/lcore,0\n/manifold/version\n/manifold/port,9\n/manifold/lateness\n',
       encoding: 'utf8', timeout: 30_000,
     });
     expect(r.status, r.stderr).to.equal(0);
     const replies = r.stdout.split('\n').filter((l) => l.startsWith('{"/manifold/')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(replies).to.have.length(7);
+    expect(replies).to.have.length(8);
     const get = (i: number): Record<string, unknown> => Object.values(replies[i]!)[0] as Record<string, unknown>;
     expect(replies[0]).to.deep.equal({ '/manifold/ports': ['p0', 'p1'] });
     expect(get(1)).to.include({ id: 1, name: 'p1', driver: 'net_null', peer: 'p0' });
@@ -364,6 +364,11 @@ describe('manifold shell against manifold-core (net_null)', function () {
     expect(get(5)).to.include({ name, n_ports: 2, hugepages: 0, forwarding: 1 });
     expect(get(5).pid).to.equal(core!.pid);
     expect(replies[6]).to.deep.equal({ '/manifold/port': null }); // no port 9: telemetry's null
+    // the send scheduler's lateness: one line per transmitting lcore, then their sum
+    const lateness = replies[7]!['/manifold/lateness'] as string[];
+    expect(lateness.length).to.be.at.least(2);
+    expect(lateness[0]).to.match(/^lcore\d+ count \d+ p50_ns \d+ p99_ns \d+ max_ns \d+ mean_ns \d+ buckets/);
+    expect(lateness.at(-1)).to.match(/^all count \d+ p50_ns \d+ p99_ns \d+ max_ns \d+/);
   });
 
   it('the -c examples of docs/shell.md run as documented', () => {
