@@ -1,33 +1,13 @@
 // io forwarding between two net_null ports: manifold-core against dpdk-testpmd's io engine on the
 // same virtual devices, the same lcores (control/main on 0, one forwarding lcore on 1), the same
 // memory mode, one after the other. Both rates are the NIC-level tx_packets over a timed window.
-import { TestPmd } from '../../apps/peers/testpmd.js';
 import { withCore } from '../core.js';
+import { WARMUP_MS, testpmdRate } from '../testpmd-rate.js';
 import { sleep, type BenchEntry, type BenchContext, type Measurement } from '../harness.js';
 
-const WARMUP_MS = 1000;
 
-async function testpmdRate(ctx: BenchContext): Promise<number> {
-  const pmd = new TestPmd();
-  await pmd.start({
-    eal: ['-l', '0-1', '--no-pci', '--no-huge', '-m', '512',
-      '--vdev', 'net_null0', '--vdev', 'net_null1', '--log-level', 'lib.eal:warning'],
-    app: ['--forward-mode=io', '--total-num-mbufs=8191', '--burst=32'],
-  });
-  try {
-    await pmd.cmd('start');
-    await sleep(WARMUP_MS);
-    await pmd.cmd('clear port stats all');
-    const t0 = process.hrtime.bigint();
-    await sleep(ctx.seconds * 1000);
-    const out = await pmd.cmd('show port stats all');
-    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-    await pmd.cmd('stop');
-    return TestPmd.sumCounter(out, 'TX-packets') / elapsed;
-  } finally {
-    await pmd.stop();
-  }
-}
+const testpmdIo = (ctx: BenchContext): Promise<number> =>
+  testpmdRate(ctx, { vdevs: ['net_null0', 'net_null1'], mode: 'io', ports: 'all', counter: 'TX-packets' });
 
 function manifoldRate(ctx: BenchContext): Promise<number> {
   return withCore(ctx, {
@@ -48,7 +28,7 @@ export const ioForwarding: BenchEntry = {
   name: 'io-forwarding',
   describe: 'io forwarding on a net_null pair, one worker lcore: manifold-core vs dpdk-testpmd io',
   async run(ctx): Promise<Measurement[]> {
-    const anchor = await testpmdRate(ctx);
+    const anchor = await testpmdIo(ctx);
     ctx.log(`testpmd io: ${(anchor / 1e6).toFixed(2)} Mpps`);
     const ours = await manifoldRate(ctx);
     ctx.log(`manifold io: ${(ours / 1e6).toFixed(2)} Mpps`);

@@ -12,12 +12,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { holdQuantileUs } from '../../apps/policy/index.js';
-import { TestPmd } from '../../apps/peers/testpmd.js';
 import { withCore } from '../core.js';
+import { WARMUP_MS, testpmdRate } from '../testpmd-rate.js';
 import { sleep, type BenchContext, type BenchEntry, type Measurement } from '../harness.js';
 import { coreConfig, SERVICE, sinkDev, streamDev, streamPcap } from './policy-common.js';
 
-const WARMUP_MS = 1000;
 const MESSAGE = 64;      // bytes of UDP payload per message
 const MAX_BYTES = 1400;  // 21 messages of 64 + 2 bytes per datagram
 const MAX_DELAY_US = 1000;
@@ -37,27 +36,8 @@ function workerCpuSeconds(pid: number): number {
   return NaN;
 }
 
-async function testpmdIo(ctx: BenchContext, pcap: string): Promise<number> {
-  const pmd = new TestPmd();
-  await pmd.start({
-    eal: ['-l', '0-1', '--no-pci', '--no-huge', '-m', '512', '--vdev', streamDev(pcap), '--vdev', sinkDev(),
-      '--log-level', 'lib.eal:warning'],
-    app: ['--forward-mode=io', '--total-num-mbufs=8191', '--burst=32'],
-  });
-  try {
-    await pmd.cmd('start');
-    await sleep(WARMUP_MS);
-    await pmd.cmd('clear port stats all');
-    const t0 = process.hrtime.bigint();
-    await sleep(ctx.seconds * 1000);
-    const out = await pmd.cmd('show port stats 0');
-    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-    await pmd.cmd('stop');
-    return TestPmd.sumCounter(out, 'RX-packets') / elapsed;
-  } finally {
-    await pmd.stop();
-  }
-}
+const testpmdIo = (ctx: BenchContext, pcap: string): Promise<number> =>
+  testpmdRate(ctx, { vdevs: [streamDev(pcap), sinkDev()], mode: 'io', ports: 0, counter: 'RX-packets' });
 
 async function manifoldAggregate(ctx: BenchContext, pcap: string): Promise<{ msgs: number; datagrams: number; perCpu: number; share: number }> {
   return withCore(ctx, coreConfig(`bench-pag-${process.pid % 100000}`, pcap), async (m) => {

@@ -4,40 +4,15 @@
 // receives nothing), the same lcores (main on 0, one forwarding lcore on 1), --no-huge, one
 // after the other. Rate = packets the sink's tx counted over a timed window.
 import { rmSync } from 'node:fs';
-import { TestPmd } from '../../apps/peers/testpmd.js';
 import { withCore } from '../core.js';
+import { WARMUP_MS, testpmdRate } from '../testpmd-rate.js';
 import { sleep, type BenchContext, type BenchEntry, type Measurement } from '../harness.js';
 import { coreConfig, redirect, sinkDev, streamDev, streamPcap } from './policy-common.js';
 
-const WARMUP_MS = 1000;
 const PAYLOAD = 18; // a 64-byte frame
 
-/** TX-packets of port `port` in testpmd's `show port stats <port>`. */
-function txOf(out: string): number {
-  return TestPmd.sumCounter(out, 'TX-packets');
-}
-
-async function testpmdMac(ctx: BenchContext, pcap: string): Promise<number> {
-  const pmd = new TestPmd();
-  await pmd.start({
-    eal: ['-l', '0-1', '--no-pci', '--no-huge', '-m', '512', '--vdev', streamDev(pcap), '--vdev', sinkDev(),
-      '--log-level', 'lib.eal:warning'],
-    app: ['--forward-mode=mac', '--total-num-mbufs=8191', '--burst=32'],
-  });
-  try {
-    await pmd.cmd('start');
-    await sleep(WARMUP_MS);
-    await pmd.cmd('clear port stats all');
-    const t0 = process.hrtime.bigint();
-    await sleep(ctx.seconds * 1000);
-    const out = await pmd.cmd('show port stats 1');
-    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-    await pmd.cmd('stop');
-    return txOf(out) / elapsed;
-  } finally {
-    await pmd.stop();
-  }
-}
+const testpmdMac = (ctx: BenchContext, pcap: string): Promise<number> =>
+  testpmdRate(ctx, { vdevs: [streamDev(pcap), sinkDev()], mode: 'mac', ports: 1, counter: 'TX-packets' });
 
 function manifoldRedirect(ctx: BenchContext, pcap: string): Promise<number> {
   return withCore(ctx, coreConfig(`bench-prd-${process.pid % 100000}`, pcap), async (m) => {
