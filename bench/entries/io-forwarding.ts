@@ -5,7 +5,6 @@ import { withCore } from '../core.js';
 import { WARMUP_MS, testpmdRate } from '../testpmd-rate.js';
 import { sleep, type BenchEntry, type BenchContext, type Measurement } from '../harness.js';
 
-
 const testpmdIo = (ctx: BenchContext): Promise<number> =>
   testpmdRate(ctx, { vdevs: ['net_null0', 'net_null1'], mode: 'io', ports: 'all', counter: 'TX-packets' });
 
