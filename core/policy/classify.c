@@ -319,6 +319,8 @@ direct_prefix(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_m
 	 * so the key and template stay in registers. */
 	const struct mf_pol_fkey key = memo->key;
 	const struct mf_pol_rw rw = memo->rw;
+	/* what fits the egress MTU goes this way; a larger packet takes the path that fragments */
+	const uint32_t max_len = RTE_ETHER_HDR_LEN + mf_pol.port_mtu[memo->direct->port];
 	struct mf_pol_fkey k;
 	uint64_t bytes = 0;
 	uint16_t i;
@@ -330,8 +332,7 @@ direct_prefix(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_m
 
 		if (i + MF_POL_PREFETCH < nb)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + MF_POL_PREFETCH], void *));
-		if (unlikely(!flow_key(m, &k) || !fkey_eq(&k, &key) ||
-			     !mf_pol_fits_mtu(memo->direct, m)))
+		if (unlikely(!flow_key(m, &k) || !fkey_eq(&k, &key) || m->pkt_len > max_len))
 			break;
 		mf_pol_rw_apply(&rw, rte_pktmbuf_mtod(m, uint8_t *), MF_POL_L4_OFF);
 		m->ol_flags = 0;
