@@ -20,7 +20,7 @@ const NAME = uniqueName('pag');
 const tag = process.pid % 100000;
 const trio = new TapTrio('ag', 60);
 const NS = trio.ns;
-const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'aggregate-peer.js');
+const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'hex-peer.js');
 const SERVICE = '198.18.60.1';
 /** What a shared machine may add to a hold: the worker's loop, a sleep's overshoot, and above
  * all a worker thread that is not scheduled (seen: 110 ms at a load average of 6 on 2 cores,

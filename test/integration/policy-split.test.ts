@@ -18,7 +18,7 @@ const NAME = uniqueName('psp');
 const tag = process.pid % 100000;
 const trio = new TapTrio('sp', 40);
 const NS = trio.ns;
-const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'split-peer.js');
+const PEER = join(repoRoot(), 'dist', 'test', 'integration', 'hex-peer.js');
 const SERVICE = '198.18.40.1';
 const files: string[] = [];
 

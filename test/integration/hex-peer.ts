@@ -1,4 +1,4 @@
-// A kernel UDP peer for the aggregate tests, run inside a namespace (ip netns exec ... node).
+// A kernel UDP peer for the split and aggregate tests, run inside a namespace (ip netns exec ... node).
 // Times are CLOCK_MONOTONIC nanoseconds (process.hrtime.bigint), the same clock in every
 // namespace, so the test can put a sender's and a receiver's times side by side.
 //   send --to ip:port --file payloads.hex [--burst k] [--gap-ms n] [--spread d]
