@@ -67,6 +67,11 @@ export class SinkNamespace {
     return r.status === 0 ? undefined : (r.stderr || r.error?.message || `tc exited ${r.status}`).trim();
   }
 
+  /** Runs `cmd` in the sender's namespace; throws with its stderr when it fails. */
+  exec(cmd: string[]): void {
+    must('ip', ['netns', 'exec', this.ns, ...cmd]);
+  }
+
   /** Runs `cmd` in the sender's namespace and returns its last stdout line parsed as JSON. */
   execJson<T>(cmd: string[], timeoutMs: number): T {
     const r = spawnSync('ip', ['netns', 'exec', this.ns, ...cmd], { encoding: 'utf8', timeout: timeoutMs });

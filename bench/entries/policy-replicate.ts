@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withCore } from '../core.js';
+import { SinkNamespace } from '../netns.js';
 import { sleep, type BenchContext, type BenchEntry, type Measurement } from '../harness.js';
 import { coreConfig, replicate, streamPcap } from './policy-common.js';
 
@@ -66,33 +67,22 @@ function sh(cmd: string[]): void {
 
 async function linuxRates(ctx: BenchContext): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-sendmmsg-'));
-  const ns = `mfb-mmsg-${process.pid % 100000}`;
+  // the destinations sit behind a gateway the far namespace discards for (bench/netns.ts)
+  const net = new SinkNamespace({ tag: 'mmsg', local: '198.18.75.1', gateway: '198.18.75.2', recipients: '198.18.74.0/24' });
   try {
     writeFileSync(join(dir, 's.c'), SENDMMSG_C);
     sh(['cc', '-O2', '-o', join(dir, 'sendmmsg'), join(dir, 's.c')]);
-    // Two namespaces on a veth pair; the destinations sit behind a gateway whose MAC is a
-    // permanent neighbour entry, so every datagram takes the whole transmit path (no ARP) and
-    // the far side discards frames that are not for its MAC.
-    sh(['ip', 'netns', 'add', ns]);
-    sh(['ip', 'netns', 'add', `${ns}-b`]);
-    sh(['ip', '-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'netns', `${ns}-b`]);
-    sh(['ip', '-n', ns, 'addr', 'add', '198.18.75.1/24', 'dev', 'v0']);
-    sh(['ip', '-n', ns, 'link', 'set', 'v0', 'up']);
-    sh(['ip', '-n', `${ns}-b`, 'link', 'set', 'v1', 'up']);
-    sh(['ip', '-n', ns, 'neigh', 'replace', '198.18.75.2', 'lladdr', '02:00:00:00:75:02', 'dev', 'v0', 'nud', 'permanent']);
-    sh(['ip', '-n', ns, 'route', 'add', '198.18.74.0/24', 'via', '198.18.75.2']);
+    net.open();
     const rates: number[] = [];
     for (const n of FANOUTS) {
-      const r = spawnSync('ip', ['netns', 'exec', ns, 'taskset', '-c', '1', join(dir, 'sendmmsg'), String(n), String(ctx.seconds), String(PAYLOAD)],
-        { encoding: 'utf8', timeout: (ctx.seconds + 20) * 1000 });
-      const res = JSON.parse(r.stdout) as { sent: number; seconds: number };
+      const res = net.execJson<{ sent: number; seconds: number }>(['taskset', '-c', '1', join(dir, 'sendmmsg'),
+        String(n), String(ctx.seconds), String(PAYLOAD)], (ctx.seconds + 20) * 1000);
       rates.push(res.sent / res.seconds);
       ctx.log(`sendmmsg x${n}: ${(rates.at(-1)! / 1e6).toFixed(2)} M datagrams/s`);
     }
     return rates;
   } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
-    spawnSync('ip', ['netns', 'del', `${ns}-b`]);
+    net.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

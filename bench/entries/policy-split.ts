@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withCore } from '../core.js';
+import { SinkNamespace } from '../netns.js';
 import { sleep, type BenchContext, type BenchEntry, type Measurement } from '../harness.js';
 import { coreConfig, SERVICE, streamPcap } from './policy-common.js';
 
@@ -82,31 +83,22 @@ function threadCpu(pid: number, prefix: string): number {
 /** Datagrams per second the kernel's software GSO produced. */
 async function linuxRate(ctx: BenchContext): Promise<Rate> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-gso-'));
-  const ns = `mfb-gso-${process.pid % 100000}`;
+  const net = new SinkNamespace({ tag: 'gso', local: '198.18.75.1', gateway: '198.18.75.2', recipients: '198.18.74.0/24' });
   try {
     writeFileSync(join(dir, 'g.c'), GSO_C);
     sh(['cc', '-O2', '-o', join(dir, 'gso'), join(dir, 'g.c')]);
-    sh(['ip', 'netns', 'add', ns]);
-    sh(['ip', 'netns', 'add', `${ns}-b`]);
-    sh(['ip', '-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'netns', `${ns}-b`]);
-    sh(['ip', '-n', ns, 'addr', 'add', '198.18.75.1/24', 'dev', 'v0']);
-    sh(['ip', '-n', ns, 'link', 'set', 'v0', 'up']);
-    sh(['ip', '-n', `${ns}-b`, 'link', 'set', 'v1', 'up']);
+    net.open();
     // Software segmentation: the veth must not pass the GSO super-packet through whole.
-    sh(['ip', 'netns', 'exec', ns, 'ethtool', '-K', 'v0', 'tx-udp-segmentation', 'off']);
-    sh(['ip', '-n', ns, 'neigh', 'replace', '198.18.75.2', 'lladdr', '02:00:00:00:75:02', 'dev', 'v0', 'nud', 'permanent']);
-    sh(['ip', '-n', ns, 'route', 'add', '198.18.74.0/24', 'via', '198.18.75.2']);
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'taskset', '-c', '1', join(dir, 'gso'), String(ctx.seconds), String(MESSAGE), String(PIECE)],
-      { encoding: 'utf8', timeout: (ctx.seconds + 20) * 1000 });
-    const res = JSON.parse(r.stdout) as { messages: number; failed: number; seconds: number; cpu: number };
+    net.exec(['ethtool', '-K', net.dev, 'tx-udp-segmentation', 'off']);
+    const res = net.execJson<{ messages: number; failed: number; seconds: number; cpu: number }>(['taskset', '-c', '1',
+      join(dir, 'gso'), String(ctx.seconds), String(MESSAGE), String(PIECE)], (ctx.seconds + 20) * 1000);
     const datagrams = res.messages * Math.ceil(MESSAGE / PIECE);
     const rate = { wall: datagrams / res.seconds, perCpu: datagrams / res.cpu };
     ctx.log(`Linux UDP GSO (software): ${(res.messages / res.seconds).toFixed(0)} messages/s, ${(rate.wall / 1e6).toFixed(2)} M datagrams/s ` +
       `(${res.failed} sends failed), ${res.cpu.toFixed(2)} CPU s in ${res.seconds.toFixed(2)} s: ${(rate.perCpu / 1e6).toFixed(2)} M datagrams per CPU s`);
     return rate;
   } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
-    spawnSync('ip', ['netns', 'del', `${ns}-b`]);
+    net.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
