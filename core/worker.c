@@ -9,8 +9,9 @@
  *
  * Idle back-off: after MF_IDLE_POLLS empty iterations the worker spins on rte_pause for
  * MF_PAUSE_POLLS more, then sleeps, doubling from MF_SLEEP_MIN_NS up to MF_SLEEP_MAX_NS; the
- * first packet resets it. Sleeps happen only when there is no traffic, so the fast path makes
- * no syscall. --backoff off disables all of it.
+ * first packet resets it. A sleep never runs past what the worker holds: the next send
+ * departure (less a wake-up margin) or the earliest aggregate flush. Sleeps happen only when
+ * there is no traffic, so the fast path makes no syscall. --backoff off disables all of it.
  */
 #include <sys/prctl.h>
 #include <time.h>
@@ -43,27 +44,26 @@ mf_worker_begin(struct mf_worker *w)
 	w->last_tsc = w->start_tsc;
 }
 
-/* Held aggregate messages have a deadline: sleep no longer than until it. */
-static inline uint32_t
-policy_sleep_ns(const struct mf_worker *w)
+/* How long an idle worker may sleep without making what it holds late: the next send
+ * departure (less its wake-up margin) and the earliest aggregate flush. Asked only when a
+ * sleep is due, not on every empty poll: finding the next departure may walk the wheel. */
+static inline uint64_t
+held_sleep_max_ns(const struct mf_worker *w, uint64_t now)
 {
-	uint64_t next = mf_policy_deadline(w), now;
+	uint64_t ns = mf_send_worker_sleep_max_ns(w, now), next = mf_policy_deadline(w);
 
-	if (likely(next == UINT64_MAX))
-		return MF_SLEEP_MAX_NS;
-	now = rte_rdtsc();
-	if (next <= now)
-		return 0;
-	return (uint32_t)RTE_MIN((next - now) * 1000000000ull / rte_get_tsc_hz(),
-				 (uint64_t)MF_SLEEP_MAX_NS);
+	if (next != UINT64_MAX)
+		ns = RTE_MIN(ns, next <= now ? 0 : (next - now) * 1000000000ull / rte_get_tsc_hz());
+	return ns;
 }
 
-/* One more idle iteration; a sleep lasts at most max_ns (a send departure waits after that)
- * and no longer than the earliest aggregate deadline. */
+/* One more idle iteration: spin, then pause, then sleep, never past what the worker holds
+ * (with something due sooner than a sleep could wake, it pauses instead). */
 static void
-worker_idle(struct mf_worker *w, uint64_t max_ns)
+worker_idle(struct mf_worker *w, uint64_t now)
 {
 	struct timespec ts;
+	uint64_t ns;
 
 	if (w->idle_polls < MF_IDLE_POLLS + MF_PAUSE_POLLS)
 		w->idle_polls++;
@@ -74,13 +74,13 @@ worker_idle(struct mf_worker *w, uint64_t max_ns)
 		return;
 	}
 	w->sleep_ns = w->sleep_ns ? RTE_MIN(w->sleep_ns * 2, MF_SLEEP_MAX_NS) : MF_SLEEP_MIN_NS;
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)RTE_MIN(RTE_MIN((uint64_t)w->sleep_ns, max_ns),
-				   (uint64_t)policy_sleep_ns(w));
-	if (ts.tv_nsec == 0) {
+	ns = RTE_MIN((uint64_t)w->sleep_ns, held_sleep_max_ns(w, now));
+	if (ns == 0) {
 		rte_pause();
 		return;
 	}
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)ns;
 	nanosleep(&ts, NULL);
 	mf_cnt_add(&w->idle_sleeps, 1);
 }
@@ -91,7 +91,7 @@ mf_worker_poll(struct mf_worker *w)
 	struct rte_mbuf *pkts[MF_MAX_BURST];
 	unsigned int nb_total = 0;
 	uint16_t i, nb, port;
-	uint64_t word, now, send_sleep_ns;
+	uint64_t word, now;
 
 	for (i = 0; i < w->n_rx; i++) {
 		nb = rte_eth_rx_burst(w->rx_dpdk[i], 0, pkts, w->burst);
@@ -112,14 +112,11 @@ mf_worker_poll(struct mf_worker *w)
 	nb_total += mf_send_worker_poll(w); /* aggregate sends due now (core/send/) */
 
 	now = rte_rdtsc();
-	/* messages held in the send wheel bound the back-off: it sleeps only until shortly
-	 * before the next departure, and spins from there */
-	send_sleep_ns = nb_total != 0 ? 0 : mf_send_worker_sleep_max_ns(w, now);
-	if (nb_total != 0 || send_sleep_ns == 0) {
+	if (nb_total != 0) {
 		w->idle_polls = 0;
 		w->sleep_ns = 0;
 	} else if (w->backoff) {
-		worker_idle(w, send_sleep_ns);
+		worker_idle(w, now);
 		now = rte_rdtsc();
 	}
 
