@@ -187,8 +187,7 @@ bin_finish(struct mf_agg_bin *b)
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 							  RTE_ETHER_HDR_LEN);
 	struct rte_udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, b->pk.l4_off);
-	uint16_t ulen = (uint16_t)(sizeof(*udp) + b->bytes), raw = 0, ck;
-	uint32_t s;
+	uint16_t ulen = (uint16_t)(sizeof(*udp) + b->bytes), sum = 0, ck;
 
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(b->pk.l4_off - RTE_ETHER_HDR_LEN + ulen));
 	ip->hdr_checksum = 0;
@@ -196,12 +195,8 @@ bin_finish(struct mf_agg_bin *b)
 	udp->dgram_len = rte_cpu_to_be_16(ulen);
 	udp->dgram_cksum = 0;
 	/* Over the whole datagram: a receiver checks what the messages became together. */
-	s = rte_ipv4_phdr_cksum(ip, 0);
-	if (rte_raw_cksum_mbuf(m, b->pk.l4_off, ulen, &raw) == 0)
-		s += raw;
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	ck = (uint16_t)~s;
+	mf_pol_udp_sum(m, ip, b->pk.l4_off, ulen, &sum); /* the bytes are ours: always there */
+	ck = (uint16_t)~sum;
 	udp->dgram_cksum = ck == 0 ? 0xffff : ck;
 	m->ol_flags = 0;
 	b->pk.hdr_len = (uint16_t)(b->pk.l4_off + sizeof(*udp));

@@ -49,25 +49,13 @@ deliver_dest_check(const struct mf_core *core __rte_unused, const struct mf_poli
 }
 
 /* The UDP checksum over the pseudo header and ulen bytes from l4_off (any segments). */
-static bool
+static inline bool
 udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t l4_off,
 	     uint32_t ulen)
 {
-	struct {
-		rte_be32_t src, dst;
-		uint8_t zero, proto;
-		rte_be16_t len;
-	} __rte_packed ph = { ip->src_addr, ip->dst_addr, 0, IPPROTO_UDP,
-			      rte_cpu_to_be_16((uint16_t)ulen) };
-	uint16_t raw;
-	uint32_t sum;
+	uint16_t sum;
 
-	if (rte_raw_cksum_mbuf(m, l4_off, ulen, &raw) != 0)
-		return false;
-	sum = (uint32_t)rte_raw_cksum(&ph, sizeof(ph)) + raw;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return mf_pol_udp_sum(m, ip, l4_off, ulen, &sum) && sum == 0xffff;
 }
 
 static int

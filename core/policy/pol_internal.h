@@ -18,6 +18,7 @@
 
 #include <rte_ether.h>
 #include <rte_hash.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "../core.h"
@@ -367,6 +368,30 @@ static inline bool
 mf_pol_fits_mtu(const struct mf_pol_dest *d, const struct rte_mbuf *m)
 {
 	return m->pkt_len <= (uint32_t)RTE_ETHER_HDR_LEN + mf_pol.port_mtu[d->port];
+}
+
+/* The UDP checksum's sum: ulen bytes of m from l4_off (in any segments) and the IPv4 pseudo
+ * header for that length, folded. A datagram whose checksum is right sums to 0xffff; a sender
+ * stores ~sum (0xffff for 0). false when m does not hold those bytes. */
+static inline bool
+mf_pol_udp_sum(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint16_t l4_off,
+	       uint32_t ulen, uint16_t *sum)
+{
+	struct {
+		rte_be32_t src, dst;
+		uint8_t zero, proto;
+		rte_be16_t len;
+	} __rte_packed ph = { ip->src_addr, ip->dst_addr, 0, IPPROTO_UDP,
+			      rte_cpu_to_be_16((uint16_t)ulen) };
+	uint16_t raw;
+	uint32_t s;
+
+	if (rte_raw_cksum_mbuf(m, l4_off, ulen, &raw) != 0)
+		return false;
+	s = (uint32_t)rte_raw_cksum(&ph, sizeof(ph)) + raw;
+	s = (s & 0xffff) + (s >> 16);
+	*sum = (uint16_t)((s & 0xffff) + (s >> 16));
+	return true;
 }
 
 /* action.c */
