@@ -14,4 +14,8 @@
  * byte order, an odd last byte as the low byte of a word), folded to 16 bits. */
 uint16_t mf_cksum_sum(const void *buf, size_t len);
 
+/* Copies len bytes from src to dst (not overlapping) and returns mf_cksum_sum(src, len):
+ * one pass over the bytes where a copy and a sum would take two. */
+uint16_t mf_cksum_copy(void *dst, const void *src, size_t len);
+
 #endif /* MF_CKSUM_H */

@@ -15,12 +15,17 @@
  *             rest of the chain runs on the whole datagram and split_frag.c fragments what
  *             it sends.
  *
- *   piece:  [hdr mbuf: eth|ip|udp (copied, lengths and checksums redone) |split hdr]
- *              -> [indirect: the payload bytes of this piece, segment by segment]
+ *   small piece (fits MF_POL_PIECE_ROOM, e.g. 1200 bytes for an MTU of 1500):
+ *           [one mbuf: eth|ip|udp (lengths and checksums redone) |split hdr |payload copy]
+ *   big piece:
+ *           [hdr mbuf: eth|ip|udp |split hdr] -> [indirect: the payload bytes, per segment]
  *
- * No payload byte is copied: the pieces are indirect mbufs on the packet's buffers. The UDP
- * checksum of a piece is computed over its bytes (rte_raw_cksum_mbuf), unless the packet
- * carried none. A payload that already fits (and needs no header) goes on unchanged.
+ * Why two forms: a small piece copied whole costs one mbuf and a copy fused with the
+ * checksum pass that must read every byte anyway (mf_cksum_copy), where an indirect mbuf
+ * costs a second mbuf, a chain, and an atomic reference count taken on attach and again on
+ * free. Past about 2 KiB the copy costs more than the references, so big pieces share the
+ * packet's buffers. The UDP checksum of a piece is computed over its bytes, unless the
+ * packet carried none. A payload that already fits (and needs no header) goes on unchanged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -125,6 +130,32 @@ slice_sum(const struct rte_mbuf *seg)
 	return s;
 }
 
+/* Copies bytes [off, off + len) of m's data to dst and returns their sum as slice_sum
+ * would: one pass over the bytes. */
+static inline uint32_t
+copy_sum(const struct rte_mbuf *seg, uint32_t off, uint32_t len, uint8_t *dst)
+{
+	uint32_t s = 0, done = 0, n;
+	uint16_t f;
+
+	if (likely(off + len <= seg->data_len)) /* one segment: the common case */
+		return mf_cksum_copy(dst, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), len);
+	for (; seg != NULL && len != 0; seg = seg->next) {
+		if (off >= seg->data_len) {
+			off -= seg->data_len;
+			continue;
+		}
+		n = RTE_MIN(seg->data_len - off, len);
+		f = mf_cksum_copy(dst + done, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n);
+
+		s += (done & 1) ? rte_bswap16(f) : f;
+		done += n;
+		len -= n;
+		off = 0;
+	}
+	return s;
+}
+
 /* The rest of the chain after action `ai` for one piece; freed if no action took it. */
 static void
 chain_rest(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_mbuf *m,
@@ -146,6 +177,7 @@ struct piece_tmpl {
 	uint32_t len;          /* payload bytes of a full piece; 0: no template */
 	uint32_t hdr_sum;      /* pseudo-header + UDP header (checksum field 0), unfolded */
 	uint32_t left;         /* pieces still to cut, this one included */
+	bool copy;             /* every piece of this message is copied whole (one stash pool) */
 	struct mbuf_stash *hdr_stash, *clone_stash;
 	uint8_t hdr[RTE_ETHER_HDR_LEN + 60 + sizeof(struct rte_udp_hdr)];
 };
@@ -185,22 +217,26 @@ piece(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_
 	const struct rte_udp_hdr *udp0 = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
 								 pk->l4_off);
 	uint16_t hlen = pk->hdr_len, ck;
+	/* a message's pieces share one stash, so its template decides for all of them */
+	bool copy = t != NULL ? t->copy : (uint32_t)hlen + elen + len <= mf_pol.piece_room;
 	struct rte_mbuf *h, *pay = NULL;
 	struct rte_udp_hdr *udp;
+	uint32_t s, psum = 0;
 	uint8_t *data;
-	uint32_t s;
 
-	h = stash_get(sh, mf_pol.hdr_pool, want);
+	h = stash_get(sh, copy ? mf_pol.piece_pool : mf_pol.hdr_pool, want);
 	if (unlikely(h == NULL))
 		return -ENOBUFS;
-	if (len != 0) {
+	if (len != 0 && !copy) {
 		pay = slice(m, (uint32_t)hlen + off, len, sc, want);
 		if (unlikely(pay == NULL)) {
 			rte_pktmbuf_free(h);
 			return -ENOBUFS;
 		}
 	}
-	data = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)(hlen + elen));
+	data = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)(hlen + elen + (copy ? len : 0)));
+	if (copy && len != 0)
+		psum = copy_sum(m, (uint32_t)hlen + off, len, data + hlen + elen);
 	if (t != NULL && len == t->len) {
 		rte_memcpy(data, t->hdr, hlen);
 		s = t->hdr_sum;
@@ -213,8 +249,9 @@ piece(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_
 		udp = (struct rte_udp_hdr *)(data + pk->l4_off);
 		if (elen != 0)
 			s += rte_raw_cksum(data + hlen, elen); /* elen is even: alignment holds */
-		if (len != 0)
+		if (pay != NULL)
 			s += slice_sum(pay);
+		s = (s & 0xffff) + (s >> 16) + psum;
 		s = (s & 0xffff) + (s >> 16);
 		s = (s & 0xffff) + (s >> 16);
 		ck = (uint16_t)~s;
@@ -252,6 +289,7 @@ split_datagram(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
 	uint32_t i, off;
 
 	t.len = RTE_MIN(chunk, plen);
+	t.copy = (uint32_t)pk->hdr_len + elen + t.len <= mf_pol.piece_room;
 	t.hdr_sum = piece_hdr(m, pk, elen, t.len, t.hdr);
 	t.hdr_stash = &hs;
 	t.clone_stash = &cs;
@@ -376,7 +414,7 @@ split_apply(struct mf_pol_ctx *c, const struct mf_pol *p, const struct mf_pol_ac
 		split_framed(c, p, ai, m, pk, plen);
 	else
 		split_datagram(c, p, ai, m, pk, plen);
-	/* The pieces hold references to its buffers. */
+	/* Big pieces hold references to its buffers; small ones were copied. */
 	rte_pktmbuf_free(m);
 	return 1;
 }

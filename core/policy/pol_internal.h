@@ -334,6 +334,8 @@ struct mf_pol_state {
 	struct mf_pol_lcore *lcore;             /* [n_lcores] */
 	struct rte_mempool *hdr_pool;           /* copies' header mbufs */
 	struct rte_mempool *clone_pool;         /* indirect mbufs for payload clones */
+	struct rte_mempool *piece_pool;         /* split: pieces small enough to copy whole */
+	uint32_t piece_room;                    /* bytes of one of its mbufs, no headroom */
 	struct rte_mempool *agg_pool;           /* aggregate: segments of packed datagrams */
 	uint32_t agg_seg_cap;                   /* bytes of one of its segments, no headroom */
 	uint64_t tsc_per_us;

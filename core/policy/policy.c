@@ -22,6 +22,7 @@
 #define MF_POL_AGG_MBUFS 4095u    /* aggregate: segments of the datagrams being packed */
 #define MF_POL_AGG_CACHE 64u
 #define MF_POL_AGG_ROOM 2048u
+#define MF_POL_PIECE_ROOM 2048u   /* split: a piece this big (headers too) is copied whole */
 
 struct mf_pol *mf_pol_staging[MF_MAX_CLIENTS];
 
@@ -65,19 +66,26 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 		rte_rcu_qsbr_thread_register(mf_pol_qsv, j);
 		rte_rcu_qsbr_thread_online(mf_pol_qsv, j);
 	}
-	/* --policy-mbufs sizes both pools: header mbufs of copies and pieces, indirect mbufs
-	 * for payload clones. A small one makes copies run dry on purpose (tests). */
+	/* --policy-mbufs sizes three pools: header mbufs of copies and big pieces, indirect
+	 * mbufs for payload clones, and the small pieces of a split, copied whole (one mbuf
+	 * and a copy cost less than a header, a clone and two atomic reference counts).
+	 * A small one makes copies run dry on purpose (tests). */
 	np = core->cfg.policy_mbufs;
 	mf_pol.hdr_pool = rte_pktmbuf_pool_create("mf_pol_hdr", np,
 						  RTE_MIN(MF_POL_MBUF_CACHE, np / 2), 0,
 						  RTE_PKTMBUF_HEADROOM + MF_POL_HDR_ROOM, socket);
 	mf_pol.clone_pool = rte_pktmbuf_pool_create("mf_pol_clone", np,
 						    RTE_MIN(MF_POL_MBUF_CACHE, np / 2), 0, 0, socket);
+	mf_pol.piece_pool = rte_pktmbuf_pool_create("mf_pol_piece", np,
+						    RTE_MIN(MF_POL_MBUF_CACHE, np / 2), 0,
+						    RTE_PKTMBUF_HEADROOM + MF_POL_PIECE_ROOM, socket);
 	mf_pol.agg_pool = rte_pktmbuf_pool_create("mf_pol_agg", MF_POL_AGG_MBUFS,
 						  MF_POL_AGG_CACHE, 0,
 						  RTE_PKTMBUF_HEADROOM + MF_POL_AGG_ROOM, socket);
-	if (mf_pol.hdr_pool == NULL || mf_pol.clone_pool == NULL || mf_pol.agg_pool == NULL)
+	if (mf_pol.hdr_pool == NULL || mf_pol.clone_pool == NULL || mf_pol.piece_pool == NULL ||
+	    mf_pol.agg_pool == NULL)
 		goto nomem;
+	mf_pol.piece_room = MF_POL_PIECE_ROOM;
 	mf_pol.agg_seg_cap = RTE_PKTMBUF_HEADROOM + MF_POL_AGG_ROOM;
 	mf_pol.tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	return 0;

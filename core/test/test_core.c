@@ -395,6 +395,31 @@ test_cksum(void)
 	CHECK(mf_cksum_sum(buf, 3) == 0x0204); /* 0x0201 + 0x0003 */
 }
 
+/* The fused copy: the same sum, the same bytes, nothing written past the end, at every
+ * alignment of both sides. */
+static void
+test_cksum_copy(void)
+{
+	static uint8_t src[4096 + 64], dst[4096 + 64];
+	size_t i, n, a, b, bad = 0;
+	uint32_t x = 777;
+
+	for (i = 0; i < sizeof(src); i++) {
+		x = x * 1103515245u + 12345u;
+		src[i] = (uint8_t)(x >> 16);
+	}
+	for (a = 0; a < 4; a++)
+		for (b = 0; b < 4; b++)
+			for (n = 0; n <= 1300; n += (n < 200 ? 1 : 37)) {
+				memset(dst, 0xee, sizeof(dst));
+				bad += mf_cksum_copy(dst + b, src + a, n) != cksum_ref(src + a, n);
+				bad += memcmp(dst + b, src + a, n) != 0;
+				bad += dst[b + n] != 0xee;
+			}
+	CHECK(bad == 0);
+	CHECK(mf_cksum_copy(dst, src, 4096) == cksum_ref(src, 4096) && memcmp(dst, src, 4096) == 0);
+}
+
 static void
 test_counters(void)
 {
@@ -557,6 +582,7 @@ main(void)
 	test_huge();
 	test_counters();
 	test_cksum();
+	test_cksum_copy();
 	test_fwd_word();
 	test_segment();
 	return check_report("core unit");
