@@ -62,6 +62,10 @@ struct mf_port {
 	uint16_t mtu;
 	bool started;
 	bool rx_scatter;                       /* frames past one mbuf arrive as chains */
+	/* A device on the vdev bus (pcap, tap, af_packet, ring, null) hands over frames its rx
+	 * routine wrote with this lcore's CPU, so they sit in L1; a DMA device's (PCI) do not,
+	 * and prefetching their headers ahead pays. */
+	bool rx_cpu_written;
 };
 
 struct mf_core {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_bus.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -108,6 +109,8 @@ port_init(struct mf_core *core, unsigned int i, char *err, size_t errlen)
 		return rc;
 	}
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+	p->rx_cpu_written = info.device != NULL && rte_dev_bus(info.device) != NULL &&
+			    strcmp(rte_bus_name(rte_dev_bus(info.device)), "vdev") == 0;
 	if (info.max_tx_queues < n_txq) {
 		snprintf(err, errlen, "port %s (%s) has at most %u tx queues but %u workers need "
 			 "one each; use at most %u worker lcores", pc->name, pc->dev,

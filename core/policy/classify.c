@@ -3,7 +3,7 @@
  * Classify a burst and run the matched packets' action chains (the worker hook).
  *
  *   the burst starts with the flow the port's memo knows, and it is a lone redirect?
- *      -> rewrite those packets with the memo's template and send them at once (direct_prefix)
+ *      -> rewrite those packets with the memo's template and send them at once (direct_loop)
  *   the rest, 64 at a time:
  *   1. cut into runs: consecutive packets with the same flow key (IPv4 without options:
  *      addresses, ports, protocol, fragment bits) are one run; only a run's first packet is
@@ -310,10 +310,12 @@ look_up(const struct mf_pol_table *t, const struct mf_pol_memo *memo, struct mf_
 
 /* The burst starts with the memo's flow and the memo knows its redirect: rewrite and send that
  * prefix in one loop, with no parse beyond the flow key, no lookup and no staging. Returns how
- * many packets it took (it stops at the first of another flow). */
-static __rte_noinline uint16_t /* its own frame: the loop keeps its values in registers */
-direct_prefix(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_mbuf **pkts,
-	      uint16_t nb)
+ * many packets it took (it stops at the first of another flow). `prefetch`: fetch headers
+ * ahead, for frames a device wrote by DMA; a frame a software device's rx routine just copied
+ * is in L1 already, and the prefetch (two dependent loads per packet) only costs there. */
+static __rte_always_inline uint16_t
+direct_loop(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_mbuf **pkts,
+	    uint16_t nb, const bool prefetch)
 {
 	/* Local copies: the header stores below could alias the memo, the copies they cannot,
 	 * so the key and template stay in registers. */
@@ -325,12 +327,12 @@ direct_prefix(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_m
 	uint64_t bytes = 0;
 	uint16_t i;
 
-	for (i = 0; i < nb && i < MF_POL_PREFETCH; i++)
+	for (i = 0; prefetch && i < nb && i < MF_POL_PREFETCH; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (i + MF_POL_PREFETCH < nb)
+		if (prefetch && i + MF_POL_PREFETCH < nb)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + MF_POL_PREFETCH], void *));
 		if (unlikely(!flow_key(m, &k) || !fkey_eq(&k, &key) || m->pkt_len > max_len))
 			break;
@@ -343,6 +345,21 @@ direct_prefix(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_m
 		mf_pol_tx_now(c, memo->p, memo->direct, pkts, i, bytes);
 	}
 	return i;
+}
+
+/* Each its own frame: the loop keeps its values in registers. */
+static __rte_noinline uint16_t
+direct_prefix_dma(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_mbuf **pkts,
+		  uint16_t nb)
+{
+	return direct_loop(c, memo, pkts, nb, true);
+}
+
+static __rte_noinline uint16_t
+direct_prefix_cpu(struct mf_pol_ctx *c, const struct mf_pol_memo *memo, struct rte_mbuf **pkts,
+		  uint16_t nb)
+{
+	return direct_loop(c, memo, pkts, nb, false);
 }
 
 uint16_t
@@ -368,7 +385,8 @@ mf_policy_classify_burst(const struct mf_pol_table *t, struct mf_worker *w, uint
 	memo = &c.lc->memo[port];
 	base = 0;
 	if (memo->direct != NULL && memo->gen == t->gen)
-		base = direct_prefix(&c, memo, pkts, nb);
+		base = mf_pol.port_rx_prefetch[port] ? direct_prefix_dma(&c, memo, pkts, nb) :
+						       direct_prefix_cpu(&c, memo, pkts, nb);
 	for (; base < nb; base += n) {
 		n = (uint16_t)RTE_MIN(nb - base, MF_POL_LOOKUP_MAX);
 		nr = cut_runs(&c, t, &pkts[base], n, run, lkey);

@@ -340,6 +340,7 @@ struct mf_pol_state {
 	uint32_t agg_seg_cap;                   /* bytes of one of its segments, no headroom */
 	uint64_t tsc_per_us;
 	uint16_t port_mtu[MF_MAX_PORTS];        /* what a send may be before it is fragmented */
+	bool port_rx_prefetch[MF_MAX_PORTS];    /* its frames are not in cache (struct mf_port) */
 	uint32_t max_policies;
 	uint32_t max_dests;
 	/* control-side store */

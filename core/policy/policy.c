@@ -35,8 +35,10 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 
 	mf_pol.max_policies = MF_POLICY_DEF_MAX;
 	mf_pol.max_dests = MF_POLICY_DEF_MAX_DESTS;
-	for (j = 0; j < MF_MAX_PORTS; j++)
+	for (j = 0; j < MF_MAX_PORTS; j++) {
 		mf_pol.port_mtu[j] = j < core->n_ports ? core->port[j].mtu : RTE_ETHER_MTU;
+		mf_pol.port_rx_prefetch[j] = j < core->n_ports && !core->port[j].rx_cpu_written;
+	}
 	if (n == 0)
 		return 0; /* no worker, no packets: the ops still answer, nothing is published */
 	mf_pol.n_lcores = n;
