@@ -179,8 +179,41 @@ struct piece_tmpl {
 	uint32_t left;         /* pieces still to cut, this one included */
 	bool copy;             /* every piece of this message is copied whole (one stash pool) */
 	struct mbuf_stash *hdr_stash, *clone_stash;
+	/* A lone redirect after the split (to a known MAC, within the MTU): the template is
+	 * already rewritten for its destination and full pieces are staged for tx in runs,
+	 * with no per-piece trip through the redirect. NULL: the chain runs per piece. */
+	const struct mf_pol_dest *direct;
+	uint16_t n_out;
+	uint64_t out_bytes;
+	struct rte_mbuf *out[MF_SPLIT_BULK];
 	uint8_t hdr[RTE_ETHER_HDR_LEN + 60 + sizeof(struct rte_udp_hdr)];
 };
+
+/* The full pieces the template made for its direct redirect, staged for tx as one run. */
+static void
+direct_flush(struct mf_pol_ctx *c, const struct mf_pol *p, struct piece_tmpl *t)
+{
+	mf_pol_stage_run(c, p, t->direct, t->out, t->n_out, t->out_bytes);
+	t->n_out = 0;
+	t->out_bytes = 0;
+}
+
+/* The redirect that may take the full pieces directly: the action right after the split,
+ * the chain's last, to a known MAC, with pieces that fit its port's MTU; otherwise NULL. */
+static const struct mf_pol_dest *
+direct_redirect(const struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
+		const struct mf_pol_pkt *pk, uint32_t piece_bytes)
+{
+	const struct mf_pol_dest *d;
+
+	if (ai + 2 != p->n_actions || p->act[ai + 1].ops != &mf_action_redirect ||
+	    c->frag_mtu != 0)
+		return NULL;
+	d = &p->act[ai + 1].dests[0];
+	if (!d->has_mac || pk->hdr_len - RTE_ETHER_HDR_LEN + piece_bytes > mf_pol.port_mtu[d->port])
+		return NULL;
+	return d;
+}
 
 /* The headers of m for a piece of `elen` + `len` bytes into `data`; returns the unfolded
  * sum the UDP checksum starts from (pseudo-header + UDP header with checksum 0). */
@@ -207,7 +240,7 @@ piece_hdr(const struct rte_mbuf *m, const struct mf_pol_pkt *pk, uint16_t elen, 
  * [off, off + len) of m's UDP payload. 0, or -ENOBUFS (counted by the caller). */
 static int
 piece(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_mbuf *m,
-      const struct mf_pol_pkt *pk, const struct piece_tmpl *t, const void *extra,
+      const struct mf_pol_pkt *pk, struct piece_tmpl *t, const void *extra,
       uint16_t elen, uint32_t off, uint32_t len)
 {
 	/* datagram mode: mbufs from the template's stashes, `left` pieces still to come */
@@ -262,6 +295,15 @@ piece(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai, struct rte_
 		h->nb_segs = (uint16_t)(1 + pay->nb_segs);
 		h->pkt_len += pay->pkt_len;
 	}
+	if (t != NULL && t->direct != NULL && len == t->len) {
+		if (t->n_out == RTE_DIM(t->out))
+			direct_flush(c, p, t);
+		t->out[t->n_out++] = h;
+		t->out_bytes += h->pkt_len;
+		return 0;
+	}
+	if (t != NULL && t->n_out != 0)
+		direct_flush(c, p, t); /* keep the pieces in order */
 	chain_rest(c, p, ai, h, pk);
 	return 0;
 }
@@ -293,6 +335,21 @@ split_datagram(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
 	t.hdr_sum = piece_hdr(m, pk, elen, t.len, t.hdr);
 	t.hdr_stash = &hs;
 	t.clone_stash = &cs;
+	t.n_out = 0;
+	t.out_bytes = 0;
+	t.direct = direct_redirect(c, p, ai, pk, elen + t.len);
+	if (t.direct != NULL) {
+		/* what redirect_apply would do to each full piece, done once to the template;
+		 * the piece's UDP checksum then starts from the rewritten pseudo-header */
+		mf_pol_rewrite(t.direct, pk, t.hdr);
+		if (rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, pk->l4_off)->dgram_cksum != 0) {
+			const struct rte_ipv4_hdr *ip =
+				(const struct rte_ipv4_hdr *)(t.hdr + RTE_ETHER_HDR_LEN);
+
+			t.hdr_sum = rte_ipv4_phdr_cksum(ip, 0) +
+				    rte_raw_cksum(t.hdr + pk->l4_off, sizeof(struct rte_udp_hdr));
+		}
+	}
 	sh.msg_id = rte_cpu_to_be_32(split_msg_id[rte_lcore_id()]++);
 	sh.count = rte_cpu_to_be_16((uint16_t)count);
 	for (i = 0, off = 0; i < count; i++, off += chunk) {
@@ -302,6 +359,8 @@ split_datagram(struct mf_pol_ctx *c, const struct mf_pol *p, unsigned int ai,
 			  RTE_MIN(chunk, plen - off)) < 0)
 			count_drop(c, p, MF_POLICY_DROP_NOMBUF);
 	}
+	if (t.n_out != 0)
+		direct_flush(c, p, &t);
 	stash_release(&hs);
 	stash_release(&cs);
 }
