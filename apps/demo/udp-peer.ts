@@ -56,22 +56,31 @@ if (role === 'recv') {
   const sock = dgram.createSocket('udp4');
   const rate = Number(values.rate), size = Math.max(4, Number(values.size));
   const limit = values.count !== undefined ? Number(values.count) : Infinity;
-  let sent = 0, errors = 0;
+  let sent = 0, errors = 0, pending = 0, ended = false;
   const tickMs = 10;
+  const totals = () => ({ sent, errors });
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    clearInterval(pump);
+    setTimeout(() => { report({ ...totals(), done: true }); sock.close(); process.exit(0); }, 100);
+  };
+  // With --count, done once the last datagram is handed to the kernel: --seconds is then
+  // only a cap, so a slow (loaded) machine gets the time it needs.
   const pump = setInterval(() => {
     const n = Math.min(Math.ceil((rate * tickMs) / 1000), limit - sent);
     for (let i = 0; i < n; i++) {
       const buf = Buffer.alloc(size, 0x6d);
       buf.writeUInt32BE(sent, 0);
       sent++;
-      sock.send(buf, Number(port), host, (err) => { if (err) errors++; });
+      pending++;
+      sock.send(buf, Number(port), host, (err) => {
+        if (err) errors++;
+        if (--pending === 0 && sent >= limit) end();
+      });
     }
   }, tickMs);
-  const totals = () => ({ sent, errors });
-  runFor(() => report(totals()), () => {
-    clearInterval(pump);
-    setTimeout(() => { report({ ...totals(), done: true }); sock.close(); }, 100);
-  });
+  runFor(() => report(totals()), end);
 } else {
   process.stderr.write('usage: udp-peer.js send --to HOST:PORT [--rate N] [--size B] | recv --port P\n');
   process.exit(2);

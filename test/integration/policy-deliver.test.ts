@@ -29,7 +29,7 @@ function removeNamespace(): void {
 
 async function send(port: number, count: number, size: number): Promise<void> {
   const run = spawn('ip', ['netns', 'exec', NS, process.execPath, PEER, 'send', '--to', `${CORE_IP}:${port}`,
-    '--count', String(count), '--size', String(size), '--rate', '2000', '--seconds', '3', '--report-ms', '200']);
+    '--count', String(count), '--size', String(size), '--rate', '2000', '--seconds', '30', '--report-ms', '200']);
   await new Promise((r) => run.on('exit', r));
 }
 

@@ -126,9 +126,10 @@ describe('stack against the kernel (tap port in a namespace)', function () {
     try {
       for (const [count, size] of [[300, 300], [20, 5000]] as const) {
         const run = spawn('ip', ['netns', 'exec', NS, process.execPath, PEER, 'send', '--to', `${CORE_IP}:7000`,
-          '--count', String(count), '--size', String(size), '--rate', '2000', '--seconds', '3', '--report-ms', '200']);
+          '--count', String(count), '--size', String(size), '--rate', '2000', '--seconds', '30', '--report-ms', '200']);
+        const exited = new Promise((r) => run.on('exit', r)); // it ends once all are sent
         const got = await collect(sock, count, 15_000);
-        await new Promise((r) => run.on('exit', r));
+        await exited;
         checkPeerDatagrams(got, count, size);
       }
     } finally {
@@ -234,9 +235,10 @@ print("sent", len(frames) * 3)
     const sock = await m.stack.udp.bind(CORE_IP, 7003);
     try {
       const run = spawn('ip', ['netns', 'exec', NS, process.execPath, PEER, 'send', '--to', `${CORE_IP}:7003`,
-        '--count', '50', '--size', '100', '--rate', '1000', '--seconds', '2', '--report-ms', '200']);
+        '--count', '50', '--size', '100', '--rate', '1000', '--seconds', '30', '--report-ms', '200']);
+      const exited = new Promise((r) => run.on('exit', r)); // it ends once all are sent
       const got = await collect(sock, 50, 10_000);
-      await new Promise((r) => run.on('exit', r));
+      await exited;
       checkPeerDatagrams(got, 50, 100);
     } finally {
       await sock.close();
@@ -375,7 +377,7 @@ setInterval(() => {}, 1000);
     const sock = await m.stack.udp.bind(CORE_IP, 7300);
     try {
       const run = sh(`ip netns exec ${NS} ${process.execPath} ${PEER} send --to ${CORE_IP}:7300 ` +
-        '--count 4000 --size 64 --rate 8000 --seconds 3 --report-ms 500');
+        '--count 4000 --size 64 --rate 8000 --seconds 30 --report-ms 500');
       expect(peerReports(run.out).filter((r) => r.done).pop()?.sent, run.out).to.equal(4000);
       await new Promise((r) => setTimeout(r, 300));
       const mid = (await m.stats()).ports[0]!.counters;
