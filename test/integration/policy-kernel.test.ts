@@ -26,8 +26,9 @@ const peer = (ns: string, args: string[]): Peer => peerSet.start(ns, args);
 
 interface RecvResult { ports: Record<string, { received: number; bad: number; dup: number; first: number; last: number }> }
 
-async function receivers(ns: string, ports: number[], expectN: number, seconds = 15): Promise<Peer> {
-  const r = peer(ns, ['recv', '--ports', ports.join(','), '--expect', String(expectN), '--seconds', String(seconds)]);
+async function receivers(ns: string, ports: number[], expectN: number, seconds = 15, idleMs = 0): Promise<Peer> {
+  const r = peer(ns, ['recv', '--ports', ports.join(','), '--expect', String(expectN), '--seconds', String(seconds),
+    '--idle-ms', String(idleMs)]);
   await r.waitFor('listening', 10_000);
   return r;
 }
@@ -99,8 +100,9 @@ describe('policies against the kernel (tap namespaces)', function () {
 
   it('a subscriber added mid-stream starts receiving with no loss at the others', async () => {
     const N = 1500;
-    const r1 = await receivers(NS.x, [7001, 7002], N, 20);
-    const r2 = await receivers(NS.y, [7003, 7004, 7005], N, 6);
+    const r1 = await receivers(NS.x, [7001, 7002], N, 30);
+    // 7005 joins mid-stream and never gets all N: the stream's end (3 s of quiet) ends it
+    const r2 = await receivers(NS.y, [7003, 7004, 7005], N, 30, 3000);
     const base = (await mf.policies.stats('fanout')).matched.packets;
     const sending = send(5001, N, 1000, 100_000);
     // Mid-stream: once the core has replicated a few hundred of them.

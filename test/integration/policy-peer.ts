@@ -2,12 +2,14 @@
 // `ip netns exec`. Every datagram carries its sequence number and a payload derived from it, so
 // a receiver checks each one byte for byte without being told what was sent:
 //   policy-peer.js send --to 198.18.20.1:5000 --count 500 --rate 1000
-//   policy-peer.js recv --ports 7001,7002 --expect 500 --seconds 10
+//   policy-peer.js recv --ports 7001,7002 --expect 500 --seconds 10 [--idle-ms 3000]
 // --min N --spread M (both sides alike) size the datagrams N .. N+M-1 bytes: above the MTU
 // the kernel sends them as fragments.
 // recv prints "listening" once bound, then one JSON line at the end:
 //   {"ports":{"7001":{"received":500,"bad":0,"dup":0,"first":0,"last":499}}}
-// Every run is bounded by --seconds and ends when its parent goes away.
+// Every run is bounded by --seconds and ends when its parent goes away; recv also ends once
+// every port has --expect datagrams, or with --idle-ms once nothing came for that long after
+// the first (for a port that joins mid-stream and never gets all).
 import dgram from 'node:dgram';
 import { parseArgs } from 'node:util';
 
@@ -21,6 +23,7 @@ const { positionals, values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     expect: { type: 'string', default: '0' },
     seconds: { type: 'string', default: '10' },
+    'idle-ms': { type: 'string', default: '0' },
     min: { type: 'string', default: '16' },
     spread: { type: 'string', default: '1200' },
   },
@@ -68,6 +71,8 @@ if (positionals[0] === 'send') {
 } else if (positionals[0] === 'recv') {
   const ports = (values.ports ?? '').split(',').map(Number);
   const expect = Number(values.expect);
+  const idleMs = Number(values['idle-ms']);
+  let lastAt = 0;
   const stats: Record<string, { received: number; bad: number; dup: number; first: number; last: number }> = {};
   const seen = new Map<number, Set<number>>();
   let bound = 0;
@@ -86,6 +91,7 @@ if (positionals[0] === 'send') {
       if (set.has(seq)) st.dup++;
       set.add(seq);
       st.received++;
+      lastAt = Date.now();
       if (st.first < 0) st.first = seq;
       st.last = Math.max(st.last, seq);
       if (expect > 0 && ports.every((q) => stats[q]!.received >= expect)) finish();
@@ -105,7 +111,9 @@ if (positionals[0] === 'send') {
   };
   const started = Date.now();
   const guard = setInterval(() => {
-    if (Date.now() - started > seconds * 1000 || process.ppid !== parent) finish();
+    const now = Date.now();
+    if (now - started > seconds * 1000 || process.ppid !== parent) finish();
+    if (idleMs > 0 && lastAt > 0 && now - lastAt > idleMs) finish();
   }, 20);
   process.on('SIGTERM', finish);
 }
