@@ -25,6 +25,7 @@ struct mf_worker {
 	uint16_t n_rx;                         /* ports whose rx queue 0 it polls */
 	uint16_t rx_port[MF_MAX_PORTS];        /* manifold port index */
 	uint16_t rx_dpdk[MF_MAX_PORTS];        /* DPDK port id */
+	uint16_t rx_want[MF_MAX_PORTS];        /* the next rx burst's size (worker.c: rx_want) */
 	uint16_t burst;
 	bool backoff;
 

@@ -121,6 +121,7 @@ workers_plan(struct mf_core *core)
 		struct mf_worker *w = core->worker[p % core->n_workers];
 
 		core->port[p].worker = p % core->n_workers;
+		w->rx_want[w->n_rx] = w->burst;
 		w->rx_port[w->n_rx++] = (uint16_t)p;
 	}
 }
