@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "anchor_opts.h"
+
 struct opts {
 	unsigned long long count;
 	unsigned int batch, dests, size, port_base;
@@ -37,32 +39,6 @@ now_s(void)
 }
 
 static void
-usage(const char *why)
-{
-	fprintf(stderr, "mf-bench-sendmmsg: %s\n"
-		"usage: mf-bench-sendmmsg --dst-base A.B.C.D [--count N] [--batch 1..1024] "
-		"[--dests 1..4096] [--size 1..1472] [--port-base 1..65535] [--seconds S]\n", why);
-	exit(2);
-}
-
-static unsigned long long
-num(const char *name, const char *s, unsigned long long lo, unsigned long long hi)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "--%s %s: expected an integer in %llu..%llu", name, s, lo, hi);
-		usage(why);
-	}
-	return v;
-}
-
-static void
 parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
@@ -72,34 +48,28 @@ parse(int argc, char **argv, struct opts *o)
 		{ "dst-base", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
-	char *end;
 
+	anchor_usage_set("mf-bench-sendmmsg", "--dst-base A.B.C.D [--count N] [--batch 1..1024] "
+			 "[--dests 1..4096] [--size 1..1472] [--port-base 1..65535] [--seconds S]");
 	*o = (struct opts){ .count = 10000000, .batch = 64, .dests = 64, .size = 64,
 			    .port_base = 7000, .seconds = 10 };
 	o->base.s_addr = 0;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
-		case 'n': o->count = num("count", optarg, 1, 1ULL << 40); break;
-		case 'b': o->batch = num("batch", optarg, 1, 1024); break;
-		case 'd': o->dests = num("dests", optarg, 1, 4096); break;
-		case 's': o->size = num("size", optarg, 1, 1472); break;
-		case 'p': o->port_base = num("port-base", optarg, 1, 65535); break;
-		case 't':
-			o->seconds = strtod(optarg, &end);
-			if (*end || !(o->seconds > 0))
-				usage("--seconds: expected a positive number");
-			break;
-		case 'a':
-			if (inet_pton(AF_INET, optarg, &o->base) != 1)
-				usage("--dst-base: expected an IPv4 address such as 198.18.76.1");
-			break;
-		default: usage("unknown option");
+		case 'n': o->count = anchor_uint("count", optarg, 1, 1ULL << 40); break;
+		case 'b': o->batch = anchor_uint("batch", optarg, 1, 1024); break;
+		case 'd': o->dests = anchor_uint("dests", optarg, 1, 4096); break;
+		case 's': o->size = anchor_uint("size", optarg, 1, 1472); break;
+		case 'p': o->port_base = anchor_uint("port-base", optarg, 1, 65535); break;
+		case 't': o->seconds = anchor_num("seconds", optarg, 0.001, 3600); break;
+		case 'a': anchor_ipv4("dst-base", optarg, &o->base); break;
+		default: anchor_usage("unknown option");
 		}
 	}
 	if (o->base.s_addr == 0)
-		usage("--dst-base is required");
+		anchor_usage("--dst-base is required");
 	if (o->port_base + o->dests - 1 > 65535)
-		usage("--port-base + --dests - 1 must stay <= 65535");
+		anchor_usage("--port-base + --dests - 1 must stay <= 65535");
 }
 
 int

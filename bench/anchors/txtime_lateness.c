@@ -38,6 +38,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "anchor_opts.h"
+
 #ifndef SO_TXTIME
 #define SO_TXTIME 61
 #define SCM_TXTIME SO_TXTIME
@@ -95,31 +97,6 @@ real_minus_mono(void)
 }
 
 static void
-usage(const char *why)
-{
-	fprintf(stderr, "mf-bench-txtime: %s\n"
-		"usage: mf-bench-txtime --dst-base A.B.C.D --rate MSGS_PER_S [--mode txtime|sleep] "
-		"[--count N] [--dests 1..4096] [--size 1..1472] [--port-base P] [--batch 1..1024] "
-		"[--lead-us US] [--seconds S]\n", why);
-	exit(2);
-}
-
-static double
-dnum(const char *name, const char *s, double lo, double hi)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (*end || !(v >= lo && v <= hi)) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "--%s %s: expected a number in %g..%g", name, s, lo, hi);
-		usage(why);
-	}
-	return v;
-}
-
-static void
 parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
@@ -132,6 +109,9 @@ parse(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
+	anchor_usage_set("mf-bench-txtime", "--dst-base A.B.C.D --rate MSGS_PER_S [--mode txtime|sleep] "
+			 "[--count N] [--dests 1..4096] [--size 1..1472] [--port-base P] "
+			 "[--batch 1..1024] [--lead-us US] [--seconds S]");
 	*o = (struct opts){ .mode = MODE_TXTIME, .count = 100000, .rate = 0, .seconds = 30,
 			    .dests = 64, .size = 64, .port_base = 7000, .batch = 64, .lead_us = 2000 };
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -142,29 +122,26 @@ parse(int argc, char **argv, struct opts *o)
 			else if (strcmp(optarg, "sleep") == 0)
 				o->mode = MODE_SLEEP;
 			else
-				usage("--mode: expected txtime or sleep");
+				anchor_usage("--mode: expected txtime or sleep");
 			break;
-		case 'n': o->count = dnum("count", optarg, 1, 1e8); break;
-		case 'r': o->rate = dnum("rate", optarg, 1, 1e8); break;
-		case 'd': o->dests = dnum("dests", optarg, 1, 4096); break;
-		case 's': o->size = dnum("size", optarg, 1, 1472); break;
-		case 'p': o->port_base = dnum("port-base", optarg, 1, 65535); break;
-		case 'b': o->batch = dnum("batch", optarg, 1, MAX_BATCH); break;
-		case 'l': o->lead_us = dnum("lead-us", optarg, 0, 1e7); break;
-		case 't': o->seconds = dnum("seconds", optarg, 0.001, 3600); break;
-		case 'a':
-			if (inet_pton(AF_INET, optarg, &o->base) != 1)
-				usage("--dst-base: expected an IPv4 address such as 198.18.77.1");
-			break;
-		default: usage("unknown option");
+		case 'n': o->count = anchor_uint("count", optarg, 1, 100000000); break;
+		case 'r': o->rate = anchor_num("rate", optarg, 1, 1e8); break;
+		case 'd': o->dests = anchor_uint("dests", optarg, 1, 4096); break;
+		case 's': o->size = anchor_uint("size", optarg, 1, 1472); break;
+		case 'p': o->port_base = anchor_uint("port-base", optarg, 1, 65535); break;
+		case 'b': o->batch = anchor_uint("batch", optarg, 1, MAX_BATCH); break;
+		case 'l': o->lead_us = anchor_uint("lead-us", optarg, 0, 10000000); break;
+		case 't': o->seconds = anchor_num("seconds", optarg, 0.001, 3600); break;
+		case 'a': anchor_ipv4("dst-base", optarg, &o->base); break;
+		default: anchor_usage("unknown option");
 		}
 	}
 	if (o->rate == 0)
-		usage("--rate is required");
+		anchor_usage("--rate is required");
 	if (o->base.s_addr == 0)
-		usage("--dst-base is required");
+		anchor_usage("--dst-base is required");
 	if (o->port_base + o->dests - 1 > 65535)
-		usage("--port-base + --dests - 1 must stay <= 65535");
+		anchor_usage("--port-base + --dests - 1 must stay <= 65535");
 }
 
 static int
