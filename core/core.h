@@ -26,6 +26,7 @@ struct mf_worker {
 	uint16_t rx_port[MF_MAX_PORTS];        /* manifold port index */
 	uint16_t rx_dpdk[MF_MAX_PORTS];        /* DPDK port id */
 	uint16_t rx_want[MF_MAX_PORTS];        /* the next rx burst's size (worker.c: rx_want) */
+	bool rx_bound[MF_MAX_PORTS];           /* rx bursts bounded by bytes (a software device) */
 	uint16_t burst;
 	bool backoff;
 
@@ -63,9 +64,11 @@ struct mf_port {
 	uint16_t mtu;
 	bool started;
 	bool rx_scatter;                       /* frames past one mbuf arrive as chains */
-	/* A device on the vdev bus (pcap, tap, af_packet, ring, null) hands over frames its rx
-	 * routine wrote with this lcore's CPU, so they sit in L1; a DMA device's (PCI) do not,
-	 * and prefetching their headers ahead pays. */
+	/* A device on the vdev bus (pcap, tap, af_packet, ring, null, ...) has no DMA: its rx
+	 * routine copies (or hands over) frames a CPU wrote, usually this lcore within the
+	 * burst, so they sit in cache; a PCI device's arrive by DMA, and prefetching their
+	 * headers ahead pays. A heuristic: zero-copy vdevs (af_xdp, memif) are CPU-written
+	 * elsewhere. */
 	bool rx_cpu_written;
 };
 

@@ -243,8 +243,10 @@ main(int argc, char **argv)
 		struct mf_worker *w = core->worker[j];
 		unsigned int i;
 
-		for (i = 0; i < w->n_rx; i++)
+		for (i = 0; i < w->n_rx; i++) {
 			w->rx_dpdk[i] = core->port[w->rx_port[i]].dpdk_id;
+			w->rx_bound[i] = core->port[w->rx_port[i]].rx_cpu_written;
+		}
 	}
 	rc = mf_fwd_init(core);
 	if (rc < 0) {

@@ -32,19 +32,21 @@
 #define MF_SLEEP_MIN_NS 1000u
 #define MF_SLEEP_MAX_NS 100000u
 #define MF_TIMER_SLACK_NS 1000 /* the default 50 us slack would swamp the short sleeps */
-#define MF_RX_BURST_BYTES (512u * 1024) /* what one rx burst may bring in: half an L2 */
+#define MF_RX_BIG_FRAME (16u * 1024) /* frames up to this never shrink a burst */
+#define MF_RX_BURST_BYTES (512u * 1024) /* about what a burst of big frames may bring in */
 #define MF_RX_BURST_MIN 4u
 
-/* The size of a port's next rx burst, from the first frame of this one: --burst frames, but
- * at most MF_RX_BURST_BYTES of them. A software device copies a whole burst before the
- * worker sees its first frame, and 32 datagrams of 64 KiB (2 MiB) would push the first ones
- * out of L2 before they are split or sent; frames up to 16 KiB never shrink the burst. */
+/* The size of a software port's next rx burst, estimated from this burst's first frame:
+ * --burst frames, or fewer when that frame is big, about MF_RX_BURST_BYTES of such frames. A
+ * software device copies a whole burst before the worker sees its first frame, and 32
+ * datagrams of 64 KiB (2 MiB) would push the first ones out of L2 before they are split or
+ * sent. An estimate: a burst whose first frame is small brings in what it brings in. */
 static inline uint16_t
 rx_want(uint32_t frame_len, uint16_t burst)
 {
 	uint32_t fit;
 
-	if (likely(frame_len * burst <= MF_RX_BURST_BYTES))
+	if (likely(frame_len <= MF_RX_BIG_FRAME))
 		return burst;
 	fit = MF_RX_BURST_BYTES / frame_len;
 	return (uint16_t)RTE_MIN((uint32_t)burst, RTE_MAX(fit, MF_RX_BURST_MIN));
@@ -114,7 +116,8 @@ mf_worker_poll(struct mf_worker *w)
 		nb = rte_eth_rx_burst(w->rx_dpdk[i], 0, pkts, w->rx_want[i]);
 		if (nb == 0)
 			continue;
-		w->rx_want[i] = rx_want(pkts[0]->pkt_len, w->burst);
+		if (w->rx_bound[i])
+			w->rx_want[i] = rx_want(pkts[0]->pkt_len, w->burst);
 		port = w->rx_port[i];
 		nb_total += nb;
 		mf_cnt_add(&w->cnt[port][MF_CNT_FWD_IN], nb);

@@ -44,8 +44,9 @@ export interface ApplianceConfig {
   /** Bytes per port mbuf, the 128-byte headroom included (--mbuf-data-room). Default 2176;
    * 65535 takes a 64 KiB datagram in one mbuf. */
   mbufDataRoom?: number;
-  /** mbufs in each of the policy engine's pools: copies' headers, payload clones
-   * (--policy-mbufs). Default 16383; when they run dry a copy is dropped as nombuf. */
+  /** mbufs in each of the policy engine's pools: copies' headers, payload clones, and (at
+   * most 8191, 2 KiB each) small split pieces (--policy-mbufs). Default 16383; when they run
+   * dry a copy is dropped as nombuf. */
   policyMbufs?: number;
   /** Default forward mode of every port. Default "io". */
   forward?: ForwardMode;

@@ -79,6 +79,7 @@ if (role === 'recv') {
         if (--pending === 0 && sent >= limit) end();
       });
     }
+    if (pending === 0 && sent >= limit) end(); // --count 0, or every callback came already
   }, tickMs);
   runFor(() => report(totals()), end);
 } else {

@@ -39,7 +39,8 @@ anchor_uint(const char *name, const char *s, unsigned long long lo, unsigned lon
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
+	/* strtoull takes a sign and leading blanks ("-1" wraps around): digits only */
+	if (s[0] < '0' || s[0] > '9' || errno || *end || v < lo || v > hi) {
 		snprintf(why, sizeof(why), "--%s %s: expected an integer in %llu..%llu", name, s, lo, hi);
 		anchor_usage(why);
 	}

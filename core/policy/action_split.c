@@ -45,7 +45,8 @@
 static uint32_t split_msg_id[RTE_MAX_LCORE]; /* per lcore: no sharing on the fast path */
 
 /* mbufs taken from a pool in bulk for the pieces of one datagram (a 64 KiB message cut to
- * 1200 bytes is 55 pieces of two mbufs each: one bulk get per 32 instead of one get each);
+ * 1200 bytes is 55 pieces, one copied mbuf each, or a header and a clone each when the pieces
+ * are big: one bulk get per 32 instead of one get each);
  * what is left is given back when the datagram is done. */
 struct mbuf_stash {
 	uint32_t i, n;

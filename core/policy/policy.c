@@ -23,6 +23,7 @@
 #define MF_POL_AGG_CACHE 64u
 #define MF_POL_AGG_ROOM 2048u
 #define MF_POL_PIECE_ROOM 2048u   /* split: a piece this big (headers too) is copied whole */
+#define MF_POL_PIECE_MBUFS 8191u  /* at most (about 19 MB); pieces leave within the burst */
 
 struct mf_pol *mf_pol_staging[MF_MAX_CLIENTS];
 
@@ -69,8 +70,9 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 		rte_rcu_qsbr_thread_online(mf_pol_qsv, j);
 	}
 	/* --policy-mbufs sizes three pools: header mbufs of copies and big pieces, indirect
-	 * mbufs for payload clones, and the small pieces of a split, copied whole (one mbuf
-	 * and a copy cost less than a header, a clone and two atomic reference counts).
+	 * mbufs for payload clones, and (at most MF_POL_PIECE_MBUFS) the small pieces of a
+	 * split, copied whole (one mbuf and a copy cost less than a header, a clone and two
+	 * atomic reference counts).
 	 * A small one makes copies run dry on purpose (tests). */
 	np = core->cfg.policy_mbufs;
 	mf_pol.hdr_pool = rte_pktmbuf_pool_create("mf_pol_hdr", np,
@@ -78,7 +80,7 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 						  RTE_PKTMBUF_HEADROOM + MF_POL_HDR_ROOM, socket);
 	mf_pol.clone_pool = rte_pktmbuf_pool_create("mf_pol_clone", np,
 						    RTE_MIN(MF_POL_MBUF_CACHE, np / 2), 0, 0, socket);
-	mf_pol.piece_pool = rte_pktmbuf_pool_create("mf_pol_piece", np,
+	mf_pol.piece_pool = rte_pktmbuf_pool_create("mf_pol_piece", RTE_MIN(np, MF_POL_PIECE_MBUFS),
 						    RTE_MIN(MF_POL_MBUF_CACHE, np / 2), 0,
 						    RTE_PKTMBUF_HEADROOM + MF_POL_PIECE_ROOM, socket);
 	mf_pol.agg_pool = rte_pktmbuf_pool_create("mf_pol_agg", MF_POL_AGG_MBUFS,

@@ -43,7 +43,7 @@ describe('tap ports into kernel namespaces', function () {
     const recv = spawnSync('bash', ['-c',
       `ip netns exec ${NS_B} ${process.execPath} ${PEER} recv --port 9000 --seconds 6 --report-ms 200 & ` +
       `sleep 1; ip netns exec ${NS_A} ${process.execPath} ${PEER} send --to 198.18.0.11:9000 ` +
-      `--rate 1000 --count ${count} --size 300 --seconds 30 --report-ms 200; wait`],
+      `--rate 1000 --count ${count} --size 300 --seconds 20 --report-ms 200; wait`],
     { encoding: 'utf8', timeout: 30_000 });
     const reports = recv.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
     const sent = reports.filter((r) => r.done && 'sent' in r).pop();
