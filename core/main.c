@@ -33,6 +33,7 @@
 #include "huge.h"
 #include "policy/policy.h"
 #include "port.h"
+#include "reasm.h"
 #include "segment.h"
 #include "send/send.h"
 #include "stack/stack.h"
@@ -255,6 +256,9 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	rc = mf_stack_init(core, err, sizeof(err));
+	if (rc < 0)
+		goto fail;
+	rc = mf_reasm_init(core, err, sizeof(err));
 	if (rc < 0)
 		goto fail;
 	rc = mf_policy_init(core, err, sizeof(err));

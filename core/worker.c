@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "fwd.h"
 #include "policy/policy.h"
+#include "reasm.h"
 #include "send/send.h"
 #include "stack/stack.h"
 #include "worker.h"
@@ -149,6 +150,7 @@ mf_worker_poll(struct mf_worker *w)
 	mf_cnt_add(&w->polls, 1);
 	mf_policy_timer(w, now); /* aggregate: deadlines, and what a policy change leaves held */
 	mf_policy_quiescent(w); /* holds no policy table from here on */
+	mf_reasm_poll(w); /* fragments held past their time go */
 	w->last_tsc = now;
 	return nb_total;
 }

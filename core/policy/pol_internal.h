@@ -29,9 +29,6 @@
 #define MF_POL_STAGE 64u         /* copies staged per egress port before a tx burst */
 #define MF_POL_SEND_BURST 32u
 #define MF_POL_SPENT 64u         /* consumed packets a burst frees at once */
-#define MF_POL_REASM_SLOTS 8u    /* datagrams in reassembly per worker (reasm.c) */
-#define MF_POL_REASM_FRAGS 128u  /* fragments per datagram: 64 KiB at the 576-byte minimum MTU */
-#define MF_POL_REASM_TIMEOUT_MS 30000u /* as the stack's reassembly (Linux ipfrag_time) */
 
 /* Per-lcore counters, written by their worker only (mf_cnt_add), summed on request. */
 /* What an aggregate action did: the terms of struct mf_policy_agg_stats. */
@@ -267,23 +264,6 @@ struct mf_agg_lcore {
 	struct mf_agg_bin bin[MF_AGG_BINS];
 };
 
-/* One datagram in reassembly (reasm.c): its fragments so far, in offset order. */
-struct mf_pol_reasm {
-	bool used;
-	uint8_t proto;
-	uint16_t port;
-	rte_be16_t id;
-	rte_be32_t src, dst;
-	uint32_t n;                     /* fragments held */
-	uint32_t got;                   /* payload bytes held (they never overlap) */
-	uint32_t total;                 /* payload bytes, once the last fragment came; else 0 */
-	uint64_t first_tsc;
-	struct rte_mbuf *frag[MF_POL_REASM_FRAGS];
-	uint16_t off[MF_POL_REASM_FRAGS];  /* payload offset */
-	uint16_t len[MF_POL_REASM_FRAGS];  /* payload bytes */
-	uint8_t hlen[MF_POL_REASM_FRAGS];  /* Ethernet + IPv4 header bytes in front */
-};
-
 struct mf_pol_lcore {
 	struct mf_pol_stage stage[MF_MAX_PORTS];
 	uint32_t dirty;                 /* bit p: stage[p] has packets */
@@ -291,9 +271,6 @@ struct mf_pol_lcore {
 	struct mf_pol_pcnt *pcnt;       /* [MF_POLICY_CAP] */
 	struct mf_pol_dcnt *dcnt;       /* [MF_POL_DEST_SLOTS] */
 	struct mf_agg_lcore agg;
-	struct mf_pol_reasm *reasm;     /* [MF_POL_REASM_SLOTS] */
-	uint32_t reasm_used;
-	uint64_t reasm_next_tsc;        /* next timeout sweep */
 } __rte_cache_aligned;
 
 /* What an action gets besides the packet. */

@@ -59,10 +59,7 @@ mf_policy_init(struct mf_core *core, char *err, size_t errlen)
 					      RTE_CACHE_LINE_SIZE, socket);
 		lc->dcnt = rte_zmalloc_socket("mf_pol_dcnt", MF_POL_DEST_SLOTS * sizeof(*lc->dcnt),
 					      RTE_CACHE_LINE_SIZE, socket);
-		lc->reasm = rte_zmalloc_socket("mf_pol_reasm",
-					       MF_POL_REASM_SLOTS * sizeof(*lc->reasm),
-					       RTE_CACHE_LINE_SIZE, socket);
-		if (lc->pcnt == NULL || lc->dcnt == NULL || lc->reasm == NULL)
+		if (lc->pcnt == NULL || lc->dcnt == NULL)
 			goto nomem;
 		lc->agg.last = &lc->agg.bin[0];
 		mf_pol_lcore_idx[core->worker[j]->lcore_id] = (uint16_t)j;

@@ -45,18 +45,10 @@ mf_policy_burst(struct mf_worker *w, uint16_t port, struct rte_mbuf **pkts, uint
 	return mf_policy_classify_burst(t, w, port, pkts, nb);
 }
 
-/* Set while a worker holds fragments in reassembly (core/policy/reasm.c). */
-extern uint8_t mf_pol_reasm_busy[RTE_MAX_LCORE];
-/* Drop (and count) what waited past its time. */
-void mf_pol_reasm_expire(struct mf_worker *w);
-
-/* Worker: once per loop iteration, holding no table reference. Also where fragments held
- * for reassembly time out, so they do even when no more traffic comes. */
+/* Worker: once per loop iteration, holding no table reference. */
 static inline void
 mf_policy_quiescent(struct mf_worker *w)
 {
-	if (unlikely(mf_pol_reasm_busy[w->lcore_id]))
-		mf_pol_reasm_expire(w);
 	if (likely(mf_pol_qsv != NULL))
 		rte_rcu_qsbr_quiescent(mf_pol_qsv, mf_pol_lcore_idx[w->lcore_id]);
 }

@@ -12,6 +12,7 @@
 
 #include <rte_byteorder.h>
 
+#include "../reasm.h"
 #include "stack_priv.h"
 
 uint16_t
@@ -149,11 +150,10 @@ mf_l4_input(struct mf_worker *w, struct mf_ip_dgram *d)
 	}
 }
 
-/* A frame in one segment is read in place; a chain (rx scatter, a datagram reassembled
- * before classification that no policy took) is copied whole into the lcore's scratch
- * buffer first, and what follows reads the copy: the checks, reassembly and ICMP/UDP input
- * all want contiguous bytes. Then d.m is NULL, as for a datagram reassembled here, and m is
- * freed once read. */
+/* A frame in one segment is read in place; a chain (rx scatter, a reassembled datagram) is
+ * copied whole into the lcore's scratch buffer first, and what follows reads the copy: the
+ * checks and ICMP/UDP input want contiguous bytes. Then d.m is NULL and m is freed once
+ * read. */
 void
 mf_ipv4_input(struct mf_worker *w, uint16_t port, struct rte_mbuf *m)
 {
@@ -226,6 +226,15 @@ mf_ipv4_input(struct mf_worker *w, uint16_t port, struct rte_mbuf *m)
 		mf_stk_drop(w, port, m, MF_CNT_IPV4_NOT_FOR_US);
 		return;
 	}
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+		/* the fragment itself goes to the worker's reassembly (core/reasm.c); the whole
+		 * datagram comes back as a chain of the fragments and takes this path again, as
+		 * any chain does (no longer a fragment) */
+		m = mf_reasm_take(w, port, m, ihl);
+		if (m != NULL)
+			mf_ipv4_input(w, port, m);
+		return;
+	}
 	if (flat) {
 		rte_pktmbuf_free(m); /* what follows reads the copy */
 		m = NULL;
@@ -233,10 +242,6 @@ mf_ipv4_input(struct mf_worker *w, uint16_t port, struct rte_mbuf *m)
 		/* Ethernet padding and the Ethernet header go: the mbuf starts at the IP header */
 		rte_pktmbuf_trim(m, avail - tot);
 		rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
-	}
-	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
-		mf_reasm_input(w, port, ip, m);
-		return;
 	}
 	d.port = port;
 	d.src = rte_be_to_cpu_32(ip->src_addr);

@@ -188,7 +188,6 @@ mf_stack_poll(struct mf_worker *w)
 	struct rte_mbuf *pkts[MF_TX_BUF];
 	unsigned int i, k, work = 0;
 	uint64_t now = 0;
-	bool timers = false;
 
 	if (unlikely(mf_stk.lc[w->txq] == NULL))
 		return 0;
@@ -224,11 +223,8 @@ again:
 			if (__atomic_exchange_n(&sp->garp_pending, 0, __ATOMIC_ACQ_REL))
 				garp_send(w, port);
 			mf_neigh_timers(w, port, now);
-			timers = true;
 		}
 	}
-	if (timers)
-		mf_reasm_timers(w, now);
 	mf_stack_tx_flush(w);
 	return work;
 }

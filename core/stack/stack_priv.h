@@ -35,13 +35,11 @@
 #define MF_ARP_RETRIES 3            /* requests before the next hop counts as failed */
 #define MF_NEIGH_REACHABLE_MS 30000 /* reachable -> stale after (Linux base_reachable_time) */
 #define MF_NEIGH_REFRESH_MS 5000    /* a stale entry in use is re-probed at most this often */
-#define MF_TIMER_MS 10              /* neighbour / reassembly timers run this often */
+#define MF_TIMER_MS 10              /* neighbour timers run this often */
 #define MF_TXR_SIZE 4096            /* per-port ring of packets handed to the owner */
 #define MF_TX_BUF 32                /* per-lcore, per-port tx buffer */
 #define MF_TXR_ROUNDS 8             /* bursts taken from a port's tx ring per poll */
-#define MF_REASM_SLOTS 8            /* datagrams in reassembly per lcore */
-#define MF_REASM_TIMEOUT_MS 30000   /* Linux ipfrag_time */
-#define MF_REASM_MAX 65535u
+#define MF_REASM_MAX 65535u         /* the largest IPv4 datagram (reassembly: core/reasm.c) */
 #define MF_ICMP_RATE 100            /* ICMP errors per second and port (token bucket) */
 #define MF_ICMP_BURST 50
 #define MF_IP_TTL 64
@@ -98,26 +96,11 @@ struct mf_txbuf {
 	struct rte_mbuf *m[MF_TX_BUF];
 };
 
-struct mf_reasm {
-	bool used;
-	uint16_t port;
-	uint8_t proto;
-	uint16_t id;
-	uint32_t src, dst;
-	uint32_t total;      /* payload bytes, known once the last fragment arrived; 0 before */
-	uint32_t got;        /* payload bytes received */
-	uint64_t first_tsc;
-	uint8_t hdr[20];     /* the first fragment's header (options dropped) */
-	uint8_t seen[MF_REASM_MAX / 8 / 8 + 1]; /* one bit per 8-byte block */
-	uint8_t data[MF_REASM_MAX];
-};
-
 /* Per-lcore state of the stack, for worker `idx`. */
 struct mf_stack_lcore {
 	struct mf_worker *w;
 	uint16_t ip_id;
 	struct mf_txbuf tx[MF_MAX_PORTS];
-	struct mf_reasm reasm[MF_REASM_SLOTS];
 	uint8_t scratch[MF_REASM_MAX + 64];
 } __rte_cache_aligned;
 
@@ -198,16 +181,10 @@ struct mf_ip_dgram {
 	const struct rte_ipv4_hdr *ip;
 	const uint8_t *l4;
 	uint32_t l4_len;
-	struct rte_mbuf *m;          /* the frame (ip at its data start), or NULL if reassembled */
+	struct rte_mbuf *m;          /* the frame (ip at its data start), or NULL if it was a chain
+	                              * (read from the scratch copy) */
 };
 void mf_l4_input(struct mf_worker *w, struct mf_ip_dgram *d);
-
-/* reasm.c */
-/* A fragment whose IPv4 header is at ip: in m (which starts there), or in a copy (m NULL,
- * see mf_ipv4_input). Consumes m. */
-void mf_reasm_input(struct mf_worker *w, uint16_t port, const struct rte_ipv4_hdr *ip,
-		    struct rte_mbuf *m);
-void mf_reasm_timers(struct mf_worker *w, uint64_t now);
 
 /* icmp.c */
 void mf_icmp_input(struct mf_worker *w, struct mf_ip_dgram *d);
