@@ -414,7 +414,8 @@ default_topology(struct mf_config *cfg)
 }
 
 enum opt_id { O_HELP, O_NAME, O_LCORES, O_HUGE, O_MEM, O_MBUFS, O_MBUF_DATA_ROOM, O_POLICY_MBUFS, O_PORT, O_FWD, O_BURST,
-	      O_BACKOFF, O_STATS_MS, O_LOG_LEVEL, O_EXIT_WITH_PARENT, O_ADDR, O_GATEWAY };
+	      O_BACKOFF, O_STATS_MS, O_LOG_LEVEL, O_EXIT_WITH_PARENT, O_ADDR, O_GATEWAY,
+	      O_WORKER_SCHED };
 
 static const struct {
 	const char *name;
@@ -428,6 +429,7 @@ static const struct {
 	{ "log-level", O_LOG_LEVEL, 1 }, { "exit-with-parent", O_EXIT_WITH_PARENT, 0 },
 	{ "addr", O_ADDR, 1 },       { "gateway", O_GATEWAY, 1 },
 	{ "mbuf-data-room", O_MBUF_DATA_ROOM, 1 }, { "policy-mbufs", O_POLICY_MBUFS, 1 },
+	{ "worker-sched", O_WORKER_SCHED, 1 },
 };
 #define MF_MAX_ADDR_OPTS (MF_MAX_PORTS * (MF_STACK_MAX_ADDRS + 1))
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -567,6 +569,16 @@ mf_args_parse(struct mf_config *cfg, int argc, char **argv, unsigned int n_cpus,
 				return fail(err, errlen, "--backoff '%s' is not valid; use on or "
 					    "off", val);
 			break;
+		case O_WORKER_SCHED:
+			if (strcmp(val, "other") == 0)
+				cfg->worker_fifo = false;
+			else if (strcmp(val, "fifo") == 0)
+				cfg->worker_fifo = true;
+			else
+				return fail(err, errlen, "--worker-sched '%s' is not valid; use other "
+					    "(the default time-sharing scheduler) or fifo (real-time "
+					    "SCHED_FIFO)", val);
+			break;
 		case O_ADDR:
 		case O_GATEWAY:
 			if (n_addr == MF_MAX_ADDR_OPTS)
@@ -623,6 +635,7 @@ mf_args_usage(FILE *f)
 		"         [--mem MB] [--mbufs N] [--mbuf-data-room BYTES] [--policy-mbufs N]\n"
 		"         [--port NAME=DEVARGS]...\n"
 		"         [--fwd NAME=MODE[:PEER][@MAC]]... [--burst N] [--backoff on|off]\n"
+		"         [--worker-sched other|fifo]\n"
 		"         [--exit-with-parent] [--addr NAME=IP/PREFIX]... [--gateway NAME=IP]...\n"
 		"         [--stats-ms N] [--log-level N]\n"
 		"\n"
@@ -666,6 +679,10 @@ mf_args_usage(FILE *f)
 		"  --burst N       rx/tx burst size, 1..%u (default %u)\n"
 		"  --backoff on|off\n"
 		"                  idle workers pause, then sleep up to 100 us (default on)\n"
+		"  --worker-sched other|fifo\n"
+		"                  fifo runs the workers SCHED_FIFO (priority 1): no ordinary\n"
+		"                  process preempts them, for send timing; for a host with the\n"
+		"                  workers' CPUs to spare (default other)\n"
 		"  --stats-ms N    stats fold period in ms (default %u)\n"
 		"  --log-level N   EAL log level 1..8 (default: EAL notices and worse)\n"
 		"  --exit-with-parent\n"

@@ -68,6 +68,7 @@ struct mf_config {
 	struct mf_port_conf port[MF_MAX_PORTS];
 	unsigned int burst;
 	bool backoff;
+	bool worker_fifo;                  /* --worker-sched fifo */
 	bool exit_with_parent;         /* SIGTERM ourselves when the parent process dies */
 	unsigned int stats_ms;
 	int log_level;                 /* -1: not given */

@@ -29,6 +29,7 @@ struct mf_worker {
 	bool rx_bound[MF_MAX_PORTS];           /* rx bursts bounded by bytes (a software device) */
 	uint16_t burst;
 	bool backoff;
+	bool sched_fifo;                       /* --worker-sched fifo */
 
 	/* idle back-off */
 	uint32_t idle_polls;

@@ -116,6 +116,7 @@ workers_plan(struct mf_core *core)
 		w->txq = (uint16_t)j;
 		w->burst = (uint16_t)cfg->burst;
 		w->backoff = cfg->backoff;
+		w->sched_fifo = cfg->worker_fifo;
 		core->worker[j] = w;
 	}
 	for (p = 0; p < core->n_ports; p++) {

@@ -13,6 +13,10 @@
  * departure (less a wake-up margin) or the earliest aggregate flush. Sleeps happen only when
  * there is no traffic, so the fast path makes no syscall. --backoff off disables all of it.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
 
@@ -56,6 +60,21 @@ rx_want(uint32_t frame_len, uint16_t burst)
 void
 mf_worker_begin(struct mf_worker *w)
 {
+	if (w->sched_fifo) {
+		/* No ordinary process can then take the CPU from a worker for a time slice
+		 * (milliseconds), which is what makes a timed send late on a shared host; the
+		 * kernel's real-time throttling still leaves others 5 % of it. */
+		struct sched_param sp = { .sched_priority = 1 };
+		int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+
+		if (rc != 0)
+			printf("manifold-core: worker lcore %u: SCHED_FIFO refused (%s); it runs as "
+			       "an ordinary thread (run as root or with CAP_SYS_NICE)\n",
+			       w->lcore_id, strerror(rc));
+		else
+			printf("manifold-core: worker lcore %u runs SCHED_FIFO\n", w->lcore_id);
+		fflush(stdout);
+	}
 	if (w->backoff)
 		prctl(PR_SET_TIMERSLACK, MF_TIMER_SLACK_NS, 0, 0, 0);
 	w->idle_polls = 0;

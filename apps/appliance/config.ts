@@ -54,6 +54,9 @@ export interface ApplianceConfig {
   backoff?: boolean;
   /** Packets per rx burst. */
   burst?: number;
+  /** Scheduling of the worker threads: 'fifo' (real-time SCHED_FIFO, priority 1) keeps any
+   * ordinary process from preempting them, for send timing; default 'other'. */
+  workerSched?: 'other' | 'fifo';
   ports: PortConfig[];
   /** Policies installed at start, as persistent policies (docs/policies.md); each one is
    * validated as a Policy (apps/policy/types.ts). Typed loosely so a reload diff can hold
@@ -78,7 +81,7 @@ const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
 const LCORES_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 
 const TOP_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'mbufs', 'mbufDataRoom', 'policyMbufs', 'forward',
-  'backoff', 'burst', 'ports', 'policies'];
+  'backoff', 'burst', 'workerSched', 'ports', 'policies'];
 /** Bounds of the core's --mbufs and --mbuf-data-room (core/args.h). */
 export const MBUFS_MIN = 1023;
 export const MBUFS_MAX = 16777215;
@@ -246,6 +249,9 @@ export function validateConfig(value: unknown, source?: string): ApplianceConfig
   }
   if (value.forward !== undefined && !FORWARD_MODES.includes(value.forward as ForwardMode)) {
     problems.push(`forward: "${String(value.forward)}" is not a forward mode; use one of ${FORWARD_MODES.join(', ')}`);
+  }
+  if (value.workerSched !== undefined && value.workerSched !== 'other' && value.workerSched !== 'fifo') {
+    problems.push(`workerSched: must be "other" (the default scheduler) or "fifo" (real-time), not ${JSON.stringify(value.workerSched)}`);
   }
   if (value.backoff !== undefined && typeof value.backoff !== 'boolean') {
     problems.push('backoff: must be true or false');

@@ -15,6 +15,7 @@ export function coreArgs(cfg: ApplianceConfig, name: string): string[] {
   if (cfg.mbufDataRoom !== undefined) args.push('--mbuf-data-room', String(cfg.mbufDataRoom));
   if (cfg.policyMbufs !== undefined) args.push('--policy-mbufs', String(cfg.policyMbufs));
   if (cfg.backoff !== undefined) args.push('--backoff', cfg.backoff ? 'on' : 'off');
+  if (cfg.workerSched !== undefined) args.push('--worker-sched', cfg.workerSched);
   if (cfg.burst !== undefined) args.push('--burst', String(cfg.burst));
   for (const p of cfg.ports) args.push('--port', `${p.name}=${p.dev}`);
   for (const p of cfg.ports) {

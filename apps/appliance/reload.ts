@@ -52,7 +52,7 @@ export function effectiveForward(cfg: ApplianceConfig): EffectiveForward[] {
   });
 }
 
-const RESTART_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'mbufs', 'mbufDataRoom', 'policyMbufs', 'backoff', 'burst'] as const;
+const RESTART_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'mbufs', 'mbufDataRoom', 'policyMbufs', 'backoff', 'burst', 'workerSched'] as const;
 const PORT_RESTART_KEYS = ['name', 'dev', 'ip', 'netns', 'peerIp'] as const;
 
 const show = (v: unknown): string => (v === undefined ? '(unset)' : JSON.stringify(v));

@@ -1,7 +1,7 @@
 // The appliance end to end through the `manifold` command: start, status, stats, stop; two
 // instances side by side; bad configurations; Ctrl-C. The real core runs on virtual devices.
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { processAlive as alive } from '../../apps/process.js';
 import { cleanupAppliances, manifold, segmentPath, startAppliance, uniqueName } from '../support/cli.js';
 
@@ -81,6 +81,23 @@ describe('appliance through the manifold command', function () {
     }
     expect(alive(status.pid), 'core still running').to.equal(false);
     expect(existsSync(segmentPath(A))).to.equal(false);
+  });
+
+  it('workerSched fifo runs the worker thread SCHED_FIFO, and only the worker', async () => {
+    await startAppliance({ name: B, lcores: 2, hugepages: 'off', workerSched: 'fifo', ports: [{ name: 'r0', dev: 'net_ring0' }] });
+    const status = JSON.parse(manifold(['status', '--name', B, '--json']).stdout) as StatusJson;
+    // /proc/PID/task/TID/stat: field 41 is the policy (0 SCHED_OTHER, 1 SCHED_FIFO); the
+    // thread name (field 2) may hold spaces, so count from the closing parenthesis
+    const policies = new Map<string, number>();
+    for (const tid of readdirSync(`/proc/${status.pid}/task`)) {
+      const stat = readFileSync(`/proc/${status.pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      policies.set(comm, Number(rest[41 - 3]));
+    }
+    expect(policies.get('rte-worker-1'), JSON.stringify([...policies])).to.equal(1);
+    expect(policies.get('manifold-core'), 'the control lcore stays ordinary').to.equal(0);
+    await cleanupAppliances([B]);
   });
 
   it('says an instance is not up, with exit code 1, in text and JSON', () => {

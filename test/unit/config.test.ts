@@ -107,6 +107,14 @@ describe('core command line from a configuration', () => {
     ]);
   });
 
+  it('passes workerSched, and refuses a scheduler it does not know, naming both', () => {
+    const ports = [{ name: 'p0', dev: 'net_null0' }];
+    expect(coreArgs(validateConfig({ workerSched: 'fifo', ports }), 'x')).to.deep.equal(['--name', 'x', '--exit-with-parent',
+      '--worker-sched', 'fifo', '--port', 'p0=net_null0']);
+    expect(problemsOf({ workerSched: 'rr', ports })).to.deep.equal([
+      'workerSched: must be "other" (the default scheduler) or "fifo" (real-time), not "rr"']);
+  });
+
   it('passes the port pool: mbufs and the mbuf data room', () => {
     const cfg = validateConfig({ mbufs: 2047, mbufDataRoom: 65535, policyMbufs: 63, ports: [{ name: 'p0', dev: 'net_null0' }] });
     expect(coreArgs(cfg, 'x')).to.deep.equal(['--name', 'x', '--exit-with-parent', '--mbufs', '2047',
