@@ -30,6 +30,8 @@ struct mf_worker {
 	uint16_t burst;
 	bool backoff;
 	bool sched_fifo;                       /* --worker-sched fifo */
+	uint32_t chores_skipped;               /* loops since the chores last ran (worker.c) */
+	uint32_t packets_pending;              /* their packets, counted when the chores run */
 
 	/* idle back-off */
 	uint32_t idle_polls;
