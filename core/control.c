@@ -35,6 +35,11 @@
 #define MF_CTL_SPIN_US 200       /* keep polling this long after the last request */
 #define MF_CTL_SLEEP_MIN_NS 10000u
 #define MF_CTL_SLEEP_MAX_NS 1000000u
+/* While a client is part way through submitting an aggregate send (a batch open), its next
+ * chunks are due any moment: sleep at most this long, so each ring-full of chunks does not
+ * wait out a long back-off (the client has at most MF_RING_SIZE requests in flight). The same
+ * while due messages wait for a worker to take more (core/send/feed.c). */
+#define MF_CTL_SLEEP_OPEN_NS 50000u
 #define MF_CTL_TIMER_SLACK_NS 1000 /* the default 50 us slack would swamp the short sleeps */
 
 static struct {
@@ -191,6 +196,8 @@ mf_control_loop(struct mf_core *core)
 			sched_yield();
 			t1 = rte_rdtsc();
 		} else {
+			if (sleep_ns > MF_CTL_SLEEP_OPEN_NS && mf_send_expecting())
+				sleep_ns = MF_CTL_SLEEP_OPEN_NS;
 			ts.tv_sec = 0;
 			ts.tv_nsec = sleep_ns;
 			nanosleep(&ts, NULL);

@@ -61,7 +61,17 @@ export interface AttachOptions {
 export interface RequestOptions {
   /** This request's timeout in ms (default: the client's requestTimeoutMs). */
   timeoutMs?: number;
+  /** Do not copy `input`: the caller leaves its bytes unchanged until the request settles
+   * (client.send() does, for the chunks of a batch it is sending). Default false: copied. */
+  borrowInput?: boolean;
+  /** Goes ahead of the requests queued for room in the ring (not of those in it): for a short
+   * request that must not wait behind a long pipeline, such as send()'s report polls behind
+   * the chunks of the batches being submitted. Default false: in order. */
+  urgent?: boolean;
 }
+
+/** A request's bulk input: one array, or parts sent back to back (no concatenation). */
+export type RequestInput = Uint8Array | readonly Uint8Array[];
 
 /** A completion: status 0 (rejections are thrown as RequestRejectedError), reason, reply. */
 export interface Reply {
@@ -84,7 +94,9 @@ interface Pending {
   ctx: number;
   op: number;
   args: Buffer | null;
-  input: Buffer | null;
+  /** the input's parts, sent back to back */
+  input: readonly Uint8Array[] | null;
+  inputLen: number;
   /** performance.now() deadline, or Infinity */
   deadline: number;
   timeoutMs: number;
@@ -342,26 +354,37 @@ export class Manifold {
 
   /** Sends one request; resolves with its completion, rejects with RequestRejectedError
    * (the core's status and reason), CoreGoneError, TimeoutError or ClosedError. */
-  request(op: OpCode | number, args?: Uint8Array, input?: Uint8Array, opts: RequestOptions = {}): Promise<Reply> {
+  request(op: OpCode | number, args?: Uint8Array, input?: RequestInput, opts: RequestOptions = {}): Promise<Reply> {
     const name = opName(op);
     if (this.ctl === null) return Promise.reject(new ClosedError({ errno: errnoNumber('EBADF'), reason: `client of '${this.name}' is closed; attach again`, op: name, instance: this.name }));
     if (this.gone) return Promise.reject(errorFromNative(-this.gone.errno, this.gone.reason, name, this.name));
     if (args && args.length > ARGS_LEN) return Promise.reject(invalid(name, `arguments are ${args.length} bytes, at most ${ARGS_LEN} fit in a request`));
-    if (input && input.length > ARENA_SLOT_SIZE) {
-      return Promise.reject(new ManifoldError({ errno: errnoNumber('EMSGSIZE'), reason: `input is ${input.length} bytes, an arena slot holds at most ${ARENA_SLOT_SIZE}`, op: name, instance: this.name }));
+    let parts: readonly Uint8Array[] | null = null;
+    let inputLen = 0;
+    if (input !== undefined) {
+      parts = input instanceof Uint8Array ? [input] : input;
+      for (const part of parts) inputLen += part.length;
     }
+    if (inputLen > ARENA_SLOT_SIZE) {
+      return Promise.reject(new ManifoldError({ errno: errnoNumber('EMSGSIZE'), reason: `input is ${inputLen} bytes, an arena slot holds at most ${ARENA_SLOT_SIZE}`, op: name, instance: this.name }));
+    }
+    // copied unless borrowed: the caller may reuse its arrays
+    if (parts !== null && !opts.borrowInput) parts = [Buffer.concat(parts, inputLen)];
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     return new Promise<Reply>((resolve, reject) => {
-      this.queue.push({
+      const p: Pending = {
         ctx: this.nextCtx++,
         op,
         args: args ? Buffer.from(args) : null, // copies: the caller may reuse its arrays
-        input: input ? Buffer.from(input) : null,
+        input: parts,
+        inputLen,
         deadline: timeoutMs > 0 ? now() + timeoutMs : Infinity,
         timeoutMs,
         resolve,
         reject,
-      });
+      };
+      if (opts.urgent) this.queue.unshift(p);
+      else this.queue.push(p);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         queueMicrotask(() => {
@@ -436,7 +459,7 @@ export class Manifold {
     while (this.ctl !== null && this.queue.length > 0) {
       const batch = Math.min(this.queue.length, RING_SIZE);
       let inTotal = 0;
-      for (let i = 0; i < batch; i++) inTotal += this.queue[i]!.input?.length ?? 0;
+      for (let i = 0; i < batch; i++) inTotal += this.queue[i]!.inputLen;
       if (this.inBuf.length < inTotal) this.inBuf = Buffer.alloc(Math.max(inTotal, this.inBuf.length * 2));
       this.reqBuf.fill(0, 0, batch * O.requestSize);
       let inOff = 0;
@@ -446,11 +469,13 @@ export class Manifold {
         this.reqBuf.writeUInt32LE(p.ctx % 0x100000000, base + O.request.ctx);
         this.reqBuf.writeUInt32LE(Math.floor(p.ctx / 0x100000000), base + O.request.ctx + 4);
         this.reqBuf.writeUInt16LE(p.op, base + O.request.op);
-        this.reqBuf.writeUInt32LE(p.input?.length ?? 0, base + O.request.in_len);
+        this.reqBuf.writeUInt32LE(p.inputLen, base + O.request.in_len);
         if (p.args) p.args.copy(this.reqBuf, base + O.request.args);
         if (p.input) {
-          p.input.copy(this.inBuf, inOff);
-          inOff += p.input.length;
+          for (const part of p.input) {
+            this.inBuf.set(part, inOff);
+            inOff += part.length;
+          }
         }
       }
       const rc = this.n.submitBatch(this.ctl, this.reqBuf, batch, inTotal ? this.inBuf : null, inTotal);

@@ -107,6 +107,7 @@ const U64_MAX = (1n << 64n) - 1n;
 const MSG_DEST = SO.msg.dest;
 const MSG_LEN = SO.msg.len;
 const MSG_SIZE = SO.msg.size;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function checkNs(v: unknown, what: string): bigint | undefined {
   if (v === undefined) return undefined;
@@ -305,7 +306,7 @@ export class SendBatch {
   }
 
   /** The batch cut into chunks of at most `slot` bytes (an arena slot), as plans: no bytes
-   * are copied until chunkInput(). Destinations go first, as many per chunk as fit; a message
+   * are copied until chunkInput() (or never, with chunkParts()). Destinations go first, as many per chunk as fit; a message
    * goes in the first chunk whose table already holds its destination and that has room for
    * it; the last chunk carries MF_SEND_COMMIT. */
   plan(slot = ARENA_SLOT_SIZE): SendChunkPlan[] {
@@ -316,6 +317,13 @@ export class SendBatch {
     let d = 0;
     let off = 0;
     let m = 0;
+    // Records start 8-byte aligned: read dest and len as 16-bit words of one view (plan()
+    // visits every message of the batch at each send) rather than through readUInt16LE.
+    const words = (this.buf.byteOffset & 1) === 0 ? new Uint16Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 1) : null;
+    const wDest = SO.msg.dest >>> 1;
+    const wLen = SO.msg.len >>> 1;
+    const le = LITTLE_ENDIAN;
+    const u16 = words !== null && le && (SO.msg.dest & 1) === 0 && (SO.msg.len & 1) === 0;
     while (d < this.nDests || off < this.used) {
       let room = slot - SO.chunk.size;
       const nd = Math.min(this.nDests - d, Math.floor(room / D));
@@ -323,8 +331,9 @@ export class SendBatch {
       const msgStart = off;
       const first = m;
       while (off < this.used) {
-        const rec = msgRecordSize(this.buf.readUInt16LE(off + SO.msg.len));
-        if (rec > room || this.buf.readUInt16LE(off + SO.msg.dest) >= d + nd) break;
+        const w = off >>> 1;
+        const rec = msgRecordSize(u16 ? words![w + wLen]! : this.buf.readUInt16LE(off + SO.msg.len));
+        if (rec > room || (u16 ? words![w + wDest]! : this.buf.readUInt16LE(off + SO.msg.dest)) >= d + nd) break;
         room -= rec;
         off += rec;
         m++;
@@ -349,6 +358,22 @@ export class SendBatch {
     this.dests.copy(input, C.size, p.destStart * D, (p.destStart + p.nDests) * D);
     this.buf.copy(input, C.size + p.nDests * D, p.msgStart, p.msgEnd);
     return input;
+  }
+
+  /** The bytes of one planned chunk without copying them: its struct mf_send_chunk, then
+   * views of the batch's destination and message buffers (valid until the batch changes). */
+  chunkParts(p: SendChunkPlan): Uint8Array[] {
+    const C = SO.chunk;
+    const D = SO.dest.size;
+    // allocUnsafe takes a slice of Node's shared pool: a chunk's 8 bytes cost no allocation
+    // of their own (hundreds of chunks per batch); every byte is written below
+    const head = Buffer.allocUnsafe(C.size).fill(0);
+    head.writeUInt32LE(p.nMsgs, C.n_msgs);
+    head.writeUInt16LE(p.nDests, C.n_dests);
+    const parts: Uint8Array[] = [head];
+    if (p.nDests > 0) parts.push(this.dests.subarray(p.destStart * D, (p.destStart + p.nDests) * D));
+    if (p.msgEnd > p.msgStart) parts.push(this.buf.subarray(p.msgStart, p.msgEnd));
+    return parts;
   }
 
   /** plan() with every chunk's bytes. */

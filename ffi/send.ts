@@ -34,6 +34,8 @@ export interface SendOptions {
 
 interface Waiter {
   frames: boolean;
+  /** timing 'asap' without frames: done as soon as the port has taken it */
+  asap: boolean;
   skipped: number;
   /** reap generation when registered: a reap issued later knows of this batch */
   gen: number;
@@ -41,8 +43,9 @@ interface Waiter {
   reject(e: ManifoldError): void;
 }
 
-/** Chunk requests kept in flight per batch (the request ring has RING_SIZE entries). */
-const SUBMIT_WINDOW = RING_SIZE;
+/** Chunk requests issued and not yet answered per batch: twice the request ring, so that the
+ * next ones wait queued in the client when completions free ring entries. */
+const SUBMIT_WINDOW = 2 * RING_SIZE;
 /** Reports kept for batches not registered yet (see Sender.early); the oldest go past this. */
 const EARLY_MAX = 1024;
 const REAP_MIN_MS = 1;
@@ -51,7 +54,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function submitArg(batch: SendBatch, id: number, flags: number, total: number): Buffer {
   const A = SO.arg;
-  const a = Buffer.alloc(A.size);
+  const a = Buffer.allocUnsafe(A.size).fill(0); // from Node's pool: one per chunk
   a.writeUInt32LE(id, A.batch);
   a.writeUInt16LE(flags, A.flags);
   if (id === 0) {
@@ -141,23 +144,36 @@ export class Sender {
     const total = b.length;
     const R = SO.reply;
     const first = plans[0]!;
-    const opened = await this.mf.request(SendOp.SEND_SUBMIT, submitArg(b, 0, first.flags, total), b.chunkInput(first))
+    // The chunks go as parts (views of the batch's buffers) that the client joins into one
+    // copy; no chunkInput() Buffer and no second copy. Not borrowed (borrowInput) although the
+    // batch does not change while its send() runs: measured, borrowing made the streamed
+    // send-lateness bench fall behind at 1 M msgs/s (Node sharing CPU 0 with the control
+    // lcore), for a reason not yet found; see core/send/README.md.
+    const borrow = { borrowInput: false };
+    const opened = await this.mf.request(SendOp.SEND_SUBMIT, submitArg(b, 0, first.flags, total), b.chunkParts(first), borrow)
       .catch((e: unknown) => { throw submitError(e, ''); });
     const id = opened.data.readUInt32LE(R.batch);
     let skipped = opened.data.readUInt32LE(R.skipped);
     // The rest, in order, at most SUBMIT_WINDOW in flight; the first failure stops the issue.
     let failure: ManifoldError | null = null;
-    const inFlight = new Set<Promise<void>>();
+    let inFlight = 0;
+    let wake: (() => void) | null = null;
+    const settled = (): void => {
+      inFlight--;
+      const w = wake;
+      wake = null;
+      w?.();
+    };
     for (let i = 1; i < plans.length && !failure; i++) {
       const p = plans[i]!;
-      const req: Promise<void> = this.mf.request(SendOp.SEND_SUBMIT, submitArg(b, id, p.flags, total), b.chunkInput(p))
+      inFlight++;
+      this.mf.request(SendOp.SEND_SUBMIT, submitArg(b, id, p.flags, total), b.chunkParts(p), borrow)
         .then((r) => { skipped += r.data.readUInt32LE(R.skipped); })
         .catch((e: unknown) => { failure ??= submitError(e, `chunk ${i + 1} of ${plans.length} (messages ${p.firstMsg}..${p.firstMsg + p.nMsgs - 1}): `); })
-        .finally(() => { inFlight.delete(req); });
-      inFlight.add(req);
-      if (inFlight.size >= SUBMIT_WINDOW) await Promise.race(inFlight);
+        .finally(settled);
+      if (inFlight >= SUBMIT_WINDOW) await new Promise<void>((r) => { wake = r; });
     }
-    await Promise.all(inFlight);
+    while (inFlight > 0) await new Promise<void>((r) => { wake = r; });
     if (failure) {
       // The core discarded the batch already if a chunk was invalid; make sure either way.
       if (plans.length > 1) await this.abort(id).catch(() => undefined);
@@ -169,7 +185,7 @@ export class Sender {
       return decodeReport(early, 0, b.frames, skipped).report;
     }
     return new Promise<SendReport>((resolve, reject) => {
-      this.waiting.set(id, { frames: b.frames, skipped, gen: this.gen, resolve, reject });
+      this.waiting.set(id, { frames: b.frames, asap: b.timing === 'asap' && !b.frames, skipped, gen: this.gen, resolve, reject });
       this.schedule(0);
     });
   }
@@ -187,7 +203,8 @@ export class Sender {
     const gen = ++this.gen;
     let got = 0;
     try {
-      const r = await this.mf.request(SendOp.SEND_REAP, reapArg(0, 0));
+      // urgent: not behind the chunks queued by the batches being submitted meanwhile
+      const r = await this.mf.request(SendOp.SEND_REAP, reapArg(0, 0), undefined, { urgent: true });
       const H = SO.reapHdr;
       const count = r.data.readUInt32LE(H.count);
       const corePending = r.data.readUInt32LE(H.pending);
@@ -226,7 +243,11 @@ export class Sender {
     } finally {
       this.reaping = false;
     }
-    this.backoffMs = got > 0 ? REAP_MIN_MS : Math.min(this.backoffMs * 2, REAP_MAX_MS);
+    // An asap batch finishes within a few ms of its commit (as fast as the port takes it):
+    // backing off would leave it done and unreported for most of that time.
+    let asap = false;
+    for (const w of this.waiting.values()) asap ||= w.asap;
+    this.backoffMs = got > 0 || asap ? REAP_MIN_MS : Math.min(this.backoffMs * 2, REAP_MAX_MS);
     this.wakeDrainWaiters();
     this.schedule(got > 0 ? 0 : this.backoffMs);
   }

@@ -53,9 +53,12 @@ export const ClientState = { FREE: 0, ATTACHED: 1, DETACHING: 2 } as const;
 export const LcoreRole = { unused: 0, control: 1, worker: 2, both: 3 } as const;
 export type LcoreRoleName = keyof typeof LcoreRole;
 
+// Built once: opName() runs for every request (hundreds per aggregate send).
+let opNames: Map<number, string> | undefined;
+
 export function opName(op: number): string {
-  const e = Object.entries(Op).find(([, v]) => v === op);
-  return e ? e[0] : `op ${op}`;
+  opNames ??= new Map(Object.entries(Op).map(([k, v]) => [v as number, k]));
+  return opNames.get(op) ?? `op ${op}`;
 }
 
 export function fwdModeName(mode: number): FwdModeName | `mode ${number}` {

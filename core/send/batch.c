@@ -153,6 +153,20 @@ mf_send_batch_open(unsigned int client, const struct mf_send_arg *a, struct mf_c
 	return b;
 }
 
+bool
+mf_send_expecting(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MF_SEND_MAX_BATCHES; i++)
+		if (mf_snd.batch[i].state == MF_BATCH_OPEN)
+			return true;
+	/* due messages wait for a worker to take what it has (runs ahead, ring room): come back
+	 * soon. Messages that wait for their time do not count: the feeder hands them over 20 ms
+	 * ahead, and waking every 50 us for them would take the CPU from a client beside it. */
+	return mf_snd.feed_blocked;
+}
+
 struct mf_send_batch *
 mf_send_batch_find(uint32_t id)
 {
@@ -265,11 +279,25 @@ accounted(const struct mf_send_batch *b)
 	return sum;
 }
 
+/* Every run handed to a worker is finished there: with several workers, one may still hold a
+ * run (of messages all for the others) after every message is accounted for, and must not
+ * read a slot that was freed and reused under it. */
+static bool
+runs_done(const struct mf_send_batch *b)
+{
+	unsigned int w;
+
+	for (w = 0; w < mf_snd.n_workers; w++)
+		if (__atomic_load_n(&b->acc[w].runs_done, __ATOMIC_ACQUIRE) != b->runs_pub[w])
+			return false;
+	return true;
+}
+
 bool
 mf_send_batch_done(const struct mf_send_batch *b)
 {
 	return (b->state == MF_BATCH_RUNNING || b->state == MF_BATCH_ORPHAN) &&
-	       accounted(b) == (uint64_t)b->n_msgs + b->skipped;
+	       accounted(b) == (uint64_t)b->n_msgs + b->skipped && runs_done(b);
 }
 
 uint32_t

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Packets of a batch, built on the control lcore. Each destination gets, at its first use, a
+ * Packets of a batch, built on the worker that sends them (runs: depart.c) or, for timed
+ * packets handed over ahead of their time, on the control lcore (feed.c). Each destination gets, at its first use, a
  * prebuilt Ethernet + IPv4 + UDP header and the constant part of both checksums (route, source
  * address, next-hop MAC resolved once per batch); a message then costs an mbuf, a 42-byte copy,
  * its payload's copy and sum, and two folds. A datagram past the egress MTU is fragmented as
@@ -122,13 +123,14 @@ cache_get(struct mf_mbuf_cache *mc, struct rte_mempool *pool)
 }
 
 int
-mf_send_build(struct mf_send_batch *b, const struct mf_send_dst *d, const struct mf_send_ent *e,
-	      struct mf_mbuf_cache *mc, struct rte_mbuf **out, unsigned int max)
+mf_send_build(const struct mf_send_batch *b, const struct mf_send_dst *d,
+	      const struct mf_send_ent *e, uint16_t ip_id, struct mf_mbuf_cache *mc,
+	      struct rte_mbuf **out, unsigned int max)
 {
 	const struct mf_stack_port *sp = mf_stk.port[d->port];
 	const uint8_t *payload = b->store + e->poff;
 	uint16_t udp_len = (uint16_t)(sizeof(struct rte_udp_hdr) + e->len);
-	uint16_t id = rte_cpu_to_be_16(mf_snd.ip_id++);
+	uint16_t id = rte_cpu_to_be_16(ip_id);
 	uint32_t usum;
 	uint16_t uck;
 

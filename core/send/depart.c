@@ -2,8 +2,9 @@
  *
  * The scheduler's worker side, called from the worker loop beside mf_stack_poll:
  *
- *   ring (from the feeder) --due already (asap, overdue)--------------------+
- *        \--later--> timing wheel (wheel.c) --expire(now)--> due ----------+--> depart
+ *   ring (from the feeder) --packet due already (overdue)--------------------+
+ *        |--packet due later--> timing wheel (wheel.c) --expire(now)--> due --+--> depart
+ *        \--run (messages due now)--> build each (build.c, this lcore's mbufs) -+
  *
  *   depart: aborted? -> drop | frame: first packet past the deadline -> drop the frame whole,
  *           a started frame is finished | past end_ns -> drop (deadline) | policy dest ->
@@ -11,12 +12,17 @@
  *   account: lateness = now - departure time (0 when on time) into this lcore's histogram
  *           and the batch's block for this worker; drops by reason
  *
- * Nothing here locks or allocates; with nothing queued it costs two loads.
+ * Ring words are taken in order with the ring's peek API, so a run cut short by an mbuf
+ * shortage stays the worker's current run and what followed it stays in the ring.
+ * Nothing here locks; with nothing queued it costs three loads.
  */
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_peek.h>
 
 #include "../counters.h"
 #include "../fwd.h"
@@ -27,6 +33,7 @@
 #define PREFETCH 4u
 #define MEASURE_MIN 64u /* passes of at least this many packets are timed */
 #define LATE_NS 1000u /* later than this counts as late: about one wheel slot */
+#define FRAG_MAX (MF_SEND_MAX_PAYLOAD / 512 + 2)
 
 struct tx_info {
 	uint8_t batch;
@@ -185,6 +192,101 @@ depart_one(struct depart_ctx *c, struct mf_send_meta *mt)
 		tx_flush(c, port);
 }
 
+/* n of this worker's messages of b dropped for `why` at once. */
+static inline void
+account_drops(struct mf_send_acc *a, enum mf_send_drop why, uint32_t n)
+{
+	if (n == 0)
+		return;
+	a->drop[why] += n;
+	__atomic_store_n(&a->accounted, a->accounted + n, __ATOMIC_RELEASE);
+}
+
+/* The current run is finished: after this the worker touches the batch only to account for
+ * the packets still staged for tx, which keep the batch from being done. */
+static inline void
+run_finish(struct mf_send_worker *sw, struct mf_send_acc *a)
+{
+	sw->run.active = false;
+	__atomic_store_n(&a->runs_done, a->runs_done + 1, __ATOMIC_RELEASE);
+}
+
+/* Builds and departs the current run's messages that this worker sends (all of them with one
+ * worker). Returns the messages handled; the run stays active when the pool ran short and
+ * its message may still wait (MF_SEND_NOMBUF_WAIT_MS past its time). */
+static unsigned int
+run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
+{
+	struct mf_send_worker *sw = c->sw;
+	struct mf_send_run *r = &sw->run;
+	struct mf_send_batch *b = &mf_snd.batch[r->batch];
+	struct mf_send_acc *a = &b->acc[c->w->txq];
+	const unsigned int me = c->w->txq;
+	const bool all_mine = mf_snd.n_workers == 1;
+	const uint64_t nombuf_wait = mf_snd.tsc_hz / 1000 * MF_SEND_NOMBUF_WAIT_MS;
+	const uint64_t mult = (uint64_t)(((unsigned __int128)mf_snd.tsc_hz << 32) / 1000000000u);
+	const uint8_t flags0 = (uint8_t)MF_META_MSG;
+	unsigned int done = 0;
+	uint16_t id;
+
+	if (unlikely(__atomic_load_n(&b->aborted, __ATOMIC_ACQUIRE))) {
+		uint32_t n = 0;
+
+		for (; r->next < r->end; r->next++) {
+			const struct mf_send_ent *e = &b->ents[r->next];
+
+			n += e->drop == 0 && (all_mine || b->dsts[e->dest].worker == me);
+		}
+		account_drops(a, MF_SEND_DROP_ABORTED, n);
+		run_finish(sw, a);
+		return n;
+	}
+	id = mf_send_ip_ids((uint16_t)(r->end - r->next));
+	for (; r->next < r->end; r->next++) {
+		const struct mf_send_ent *e = &b->ents[r->next];
+		const struct mf_send_dst *d = &b->dsts[e->dest];
+		struct rte_mbuf *pk[FRAG_MAX];
+		uint64_t dep;
+		int n, j;
+
+		if (e->drop != 0 || (!all_mine && d->worker != me))
+			continue; /* a planned drop (accounted at the commit), or another's */
+		if (unlikely(d->state == MF_DST_DEAD)) {
+			account_drops(a, (enum mf_send_drop)d->dead_why, 1);
+			done++;
+			continue;
+		}
+		dep = e->t >= b->ns0 ?
+			      b->tsc0 + (uint64_t)(((unsigned __int128)(e->t - b->ns0) * mult) >> 32) :
+			      b->tsc0 - (uint64_t)(((unsigned __int128)(b->ns0 - e->t) * mult) >> 32);
+		n = mf_send_build(b, d, e, id++, mc, pk, RTE_DIM(pk));
+		if (unlikely(n < 0)) {
+			if (c->now > dep + nombuf_wait) {
+				account_drops(a, MF_SEND_DROP_NOMBUF, 1);
+				done++;
+				continue;
+			}
+			return done; /* mbufs come back as the port sends: next pass */
+		}
+		for (j = 0; j < n; j++) {
+			struct mf_send_meta *mt = mf_send_meta(pk[j]);
+
+			mt->node.tsc = dep;
+			mt->m = pk[j];
+			mt->batch = r->batch;
+			mt->flags = (uint8_t)((j == n - 1 ? flags0 : 0) |
+					      (d->wire.kind == MF_SEND_DEST_POLICY ? MF_META_POLICY : 0));
+			mt->dest = e->dest;
+			mt->frame = 0;
+			mt->port = d->port;
+			depart_one(c, mt);
+		}
+		done++;
+	}
+	run_finish(sw, a);
+	return done;
+}
+
 static int
 aborted_pred(struct mf_wnode *n, void *arg)
 {
@@ -205,7 +307,7 @@ mf_send_worker_sleep_max_ns(const struct mf_worker *w, uint64_t now_tsc)
 
 	if (sw == NULL)
 		return UINT64_MAX;
-	if (!rte_ring_empty(sw->ring))
+	if (sw->run.active || !rte_ring_empty(sw->ring))
 		return 0;
 	next = mf_wheel_next_due(&sw->wheel);
 	if (next == UINT64_MAX)
@@ -216,16 +318,34 @@ mf_send_worker_sleep_max_ns(const struct mf_worker *w, uint64_t now_tsc)
 			  mf_snd.tsc_hz);
 }
 
+/* Departs due[0..k): packets of the wheel and of the ring, in that order. */
+static void
+depart_list(struct depart_ctx *c, struct mf_wnode **due, unsigned int k)
+{
+	unsigned int i;
+
+	/* the packets were written on the control lcore: fetch ahead what departure reads */
+	for (i = 0; i < k && i < PREFETCH; i++)
+		rte_prefetch0(((struct mf_send_meta *)due[i])->m);
+	for (i = 0; i < k; i++) {
+		if (i + PREFETCH < k)
+			rte_prefetch0(((struct mf_send_meta *)due[i + PREFETCH])->m);
+		depart_one(c, (struct mf_send_meta *)due[i]);
+	}
+}
+
 unsigned int
 mf_send_worker_poll(struct mf_worker *w)
 {
 	struct mf_send_worker *sw = mf_snd.wk[w->txq];
+	struct mf_mbuf_cache mc = { NULL, 0, { NULL } };
 	struct mf_wnode *due[DUE_MAX];
 	struct depart_ctx c;
-	unsigned int k, n, i, p;
+	unsigned int k, n, i, p, pkts = 0, built = 0;
 	uint32_t seq;
 
-	if (likely(sw == NULL || (mf_wheel_count(&sw->wheel) == 0 && rte_ring_empty(sw->ring))))
+	if (likely(sw == NULL || (mf_wheel_count(&sw->wheel) == 0 && !sw->run.active &&
+				  rte_ring_empty(sw->ring))))
 		return 0;
 	c.w = w;
 	c.sw = sw;
@@ -241,34 +361,60 @@ mf_send_worker_poll(struct mf_worker *w)
 	}
 	/* what the wheel holds that is due goes first: it was handed over earlier */
 	k = mf_wheel_expire(&sw->wheel, c.now, due, DUE_MAX);
-	n = k + rte_ring_sc_dequeue_burst(sw->ring, (void **)(due + k), DUE_MAX - k, NULL);
-	for (i = k; i < n; i++) {
-		struct rte_mbuf *m = (struct rte_mbuf *)due[i];
-		struct mf_send_meta *mt = mf_send_meta(m);
+	if (sw->run.active) {
+		/* a run cut short by an mbuf shortage goes on before anything later */
+		depart_list(&c, due, k);
+		pkts += k;
+		k = 0;
+		built += run_go(&c, &mc);
+	}
+	if (!sw->run.active) {
+		const unsigned int base = k;
 
-		if (mt->node.tsc <= c.now) {
-			due[k++] = &mt->node; /* asap or overdue: straight to the tx path */
-			continue;
+		n = rte_ring_dequeue_burst_start(sw->ring, (void **)(due + base), DUE_MAX - base,
+						 NULL);
+		for (i = base; i < base + n; i++) {
+			struct rte_mbuf *m = (struct rte_mbuf *)due[i];
+			struct mf_send_meta *mt;
+
+			if (mf_send_is_run(m)) {
+				/* what came before it leaves before it */
+				depart_list(&c, due, k);
+				pkts += k;
+				k = 0;
+				mf_send_run_decode(m, &sw->run);
+				__atomic_store_n(&sw->runs_taken, sw->runs_taken + 1,
+						 __ATOMIC_RELAXED);
+				built += run_go(&c, &mc);
+				if (sw->run.active) {
+					i++; /* taken; what follows it stays in the ring */
+					break;
+				}
+				continue;
+			}
+			mt = mf_send_meta(m);
+			if (mt->node.tsc <= c.now) {
+				due[k++] = &mt->node; /* overdue: straight to the tx path */
+				continue;
+			}
+			if (mf_wheel_add(&sw->wheel, &mt->node) != 0)
+				due[k++] = &mt->node; /* cannot happen (the heap holds every mbuf) */
 		}
-		if (mf_wheel_add(&sw->wheel, &mt->node) != 0)
-			due[k++] = &mt->node; /* cannot happen (the heap holds every mbuf) */
+		rte_ring_dequeue_finish(sw->ring, i - base);
 	}
-	/* the packets were written on the control lcore: fetch ahead what departure reads */
-	for (i = 0; i < k && i < PREFETCH; i++)
-		rte_prefetch0(((struct mf_send_meta *)due[i])->m);
-	for (i = 0; i < k; i++) {
-		if (i + PREFETCH < k)
-			rte_prefetch0(((struct mf_send_meta *)due[i + PREFETCH])->m);
-		depart_one(&c, (struct mf_send_meta *)due[i]);
-	}
-	__atomic_store_n(&sw->departed, sw->departed + k, __ATOMIC_RELAXED);
+	depart_list(&c, due, k);
+	pkts += k;
+	__atomic_store_n(&sw->departed, sw->departed + pkts, __ATOMIC_RELAXED);
+	if (built != 0)
+		__atomic_store_n(&sw->run_msgs, sw->run_msgs + built, __ATOMIC_RELAXED);
+	mf_mbuf_cache_release(&mc);
 	for (p = 0; p < MF_MAX_PORTS; p++)
 		if (sw->n_tx[p] != 0)
 			tx_flush(&c, (uint16_t)p);
 	if (c.policy_used)
 		mf_send_policy_flush(w);
-	if (k >= MEASURE_MIN) {
-		mf_send_cost_add(&sw->cost, rte_rdtsc() - c.now, k, mf_snd.tsc_hz);
+	if (pkts + built >= MEASURE_MIN) {
+		mf_send_cost_add(&sw->cost, rte_rdtsc() - c.now, pkts + built, mf_snd.tsc_hz);
 	}
-	return k;
+	return pkts + built;
 }

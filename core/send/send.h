@@ -36,6 +36,11 @@ uint64_t mf_send_worker_sleep_max_ns(const struct mf_worker *w, uint64_t now_tsc
 /* At the stop, after the workers joined: one line of what sending cost, if anything was sent. */
 void mf_send_print_final(void);
 
+/* Control loop: is a batch open (its client part way through submitting its chunks), or did
+ * the last feeding pass leave due messages for want of room at a worker? Then it sleeps only
+ * briefly. */
+bool mf_send_expecting(void);
+
 /* Control loop: client slot `client` was freed: its batches are aborted and freed. */
 void mf_send_client_gone(unsigned int client);
 

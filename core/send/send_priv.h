@@ -28,6 +28,7 @@
 #include "../core.h"
 #include "lateness.h"
 #include "plan.h"
+#include "run.h"
 #include "send.h"
 #include "wheel.h"
 
@@ -44,6 +45,13 @@
 /* Packets handed to the workers and not yet departed: at most this share of the mbufs, so
  * that a big batch never starves the ports' rx rings (ARP replies must still come in). */
 #define MF_SEND_MBUF_SHARE_DIV 2
+/* Runs (messages the worker builds itself, see struct mf_send_run): messages per run, and runs
+ * a worker may have waiting in its ring. A run holds no mbuf until the worker builds it, so
+ * this bounds the work queued ahead of later timed packets (~16 k messages), not memory. */
+#define MF_SEND_RUN_MAX 256u
+#define MF_SEND_RUNS_AHEAD 64u
+_Static_assert(MF_SEND_MAX_BATCHES <= 64 && MF_SEND_MAX_MSGS <= MF_SEND_RUN_FIRST_MAX,
+	       "a run's batch slot and message index fit its word");
 
 enum mf_batch_state {
 	MF_BATCH_FREE = 0,
@@ -88,6 +96,8 @@ struct mf_send_acc {
 	uint64_t late_max;
 	uint64_t lat_n;
 	uint64_t hist[MF_LAT_BUCKETS];
+	uint64_t runs_done;       /* runs of this batch the worker is finished with; release-
+				   * stored after its last touch of the batch for that run */
 } __rte_cache_aligned;
 
 struct mf_send_batch {
@@ -117,6 +127,12 @@ struct mf_send_batch {
 	uint32_t *order;          /* departure order, or NULL (batch order) */
 	uint32_t cursor;          /* next message (in departure order) to feed */
 	uint32_t frames_dropped;
+	/* Runs: once every destination is settled (READY or DEAD: states that never change
+	 * again) the feeder hands due messages to the workers as runs, not packets. */
+	bool settled;
+	uint32_t settle_at;       /* destinations before this one are settled */
+	uint32_t run_workers;     /* bit w: worker w owns (or drops for) a destination */
+	uint32_t runs_pub[MF_MAX_LCORES]; /* runs handed to worker w (control lcore) */
 	struct mf_send_batch *next_running; /* the feed list, commit order */
 	struct mf_send_acc *acc;  /* [n_workers + 1]: the last is the control lcore's */
 };
@@ -171,6 +187,10 @@ struct mf_send_worker {
 	struct rte_ring *ring;
 	uint64_t fed;             /* packets the control lcore enqueued (control only) */
 	uint64_t departed;        /* packets that left the wheel (worker; relaxed store) */
+	uint64_t runs_fed;        /* runs the control lcore enqueued (control only) */
+	uint64_t runs_taken;      /* runs the worker dequeued (worker; relaxed store) */
+	uint64_t run_msgs;        /* messages the worker built from runs (worker; relaxed) */
+	struct mf_send_run run;   /* the run in progress (worker only) */
 	struct mf_send_cost cost; /* passes of >= 64 packets */
 	struct mf_wheel wheel;
 	uint32_t abort_seen;
@@ -187,6 +207,7 @@ struct mf_send_state {
 	uint32_t abort_seq;       /* bumped (release) when a running batch is aborted */
 	uint64_t held_max;        /* packets in the workers' hands at most (mbuf share) */
 	uint64_t fed_msgs;        /* messages the feeder handled (control lcore) */
+	bool feed_blocked;        /* the last pass left due messages for want of worker room */
 	struct mf_send_cost cost; /* feeding passes of >= 64 messages */
 	struct mf_send_cost submit_cost; /* SUBMIT chunks of >= 64 messages (parse + copy) */
 	uint64_t store_bytes;     /* held by all batches */
@@ -194,7 +215,7 @@ struct mf_send_state {
 	struct mf_send_batch batch[MF_SEND_MAX_BATCHES];
 	struct mf_send_batch *running_head;
 	struct mf_send_worker *wk[MF_MAX_LCORES];
-	uint16_t ip_id;
+	uint16_t ip_id;           /* next IPv4 id: control lcore and workers, atomic add */
 };
 
 extern struct mf_send_state mf_snd;
@@ -252,10 +273,17 @@ struct mf_mbuf_cache {
 	struct rte_mbuf *m[64];
 };
 void mf_mbuf_cache_release(struct mf_mbuf_cache *mc);
-/* Build message e's packets (1, or fragments) into out; returns how many, -ENOBUFS. */
-int mf_send_build(struct mf_send_batch *b, const struct mf_send_dst *d,
-		  const struct mf_send_ent *e, struct mf_mbuf_cache *mc, struct rte_mbuf **out,
-		  unsigned int max);
+/* Build message e's packets (1, or fragments) into out, IPv4 id `ip_id`; returns how many,
+ * -ENOBUFS. Runs on the control lcore (timed packets) and on workers (runs): it reads only
+ * the batch's store and d's template, which no longer change once d is READY. */
+int mf_send_build(const struct mf_send_batch *b, const struct mf_send_dst *d,
+		  const struct mf_send_ent *e, uint16_t ip_id, struct mf_mbuf_cache *mc,
+		  struct rte_mbuf **out, unsigned int max);
+static inline uint16_t
+mf_send_ip_ids(uint16_t n)
+{
+	return __atomic_fetch_add(&mf_snd.ip_id, n, __ATOMIC_RELAXED);
+}
 /* The stack resolves d's next hop: hand it this packet (ARP goes out, it waits queued).
  * 0, or -ENOBUFS (m freed: the port's hand-over ring is full). */
 int mf_send_via_stack(const struct mf_send_dst *d, struct rte_mbuf *m);

@@ -7,9 +7,11 @@ import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import {
   ABI_MAJOR,
+  ARENA_SLOT_SIZE,
   CoreGoneError,
   Manifold,
   NotRunningError,
+  Op,
   RequestRejectedError,
   type Stats,
 } from '../../ffi/index.js';
@@ -253,6 +255,32 @@ describe('Manifold client against manifold-core (net_null)', function () {
     m.nopSync();
     await Promise.all(all);
     expect(m.inFlight).to.equal(0);
+  });
+
+  it('an urgent request overtakes those queued for room in the ring, not those in it', async () => {
+    const m = client();
+    const order: string[] = [];
+    // 300 NOPs: one ring-full goes in at the next flush, the rest wait queued in the client
+    const queued = Array.from({ length: 300 }, (_, i) => m.nop().then(() => { order.push(`n${i}`); }));
+    const urgent = m.request(Op.VERSION, undefined, undefined, { urgent: true }).then(() => { order.push('urgent'); });
+    await Promise.all([...queued, urgent]);
+    const at = order.indexOf('urgent');
+    expect(at, order.slice(0, 80).join(' ')).to.be.below(300);
+    // NOPs complete in order, and the urgent one came before the last ones queued with it
+    expect(order.filter((x) => x !== 'urgent')).to.deep.equal(Array.from({ length: 300 }, (_, i) => `n${i}`));
+  });
+
+  it('an input given as parts arrives back to back, borrowed or copied alike', async () => {
+    const m = client();
+    // the core refuses an input past one arena slot by its total, whatever the parts
+    const half = new Uint8Array(ARENA_SLOT_SIZE / 2 + 1);
+    for (const borrowInput of [false, true]) {
+      const err = await m.request(Op.NOP, undefined, [half, half], { borrowInput }).catch((e: unknown) => e);
+      expect(String(err)).to.match(new RegExp(`input is ${ARENA_SLOT_SIZE + 2} bytes`));
+    }
+    // the core sees the parts' total as the request's input (NOP takes none, and says so)
+    const refused = await m.request(Op.NOP, undefined, [half.subarray(0, 10), half.subarray(0, 20)], { borrowInput: true }).catch((e: unknown) => e);
+    expect(String(refused)).to.match(/got 30 bytes/);
   });
 
   it('a second client killed with SIGKILL mid-request leaves the core serving the first', async () => {

@@ -3,7 +3,7 @@
 // batch, backpressure is a typed error that waitForRoom waits out, and reports resolve the
 // right promises, many per reap.
 import { expect } from 'chai';
-import type { Manifold, Reply } from '../../ffi/client.js';
+import type { Manifold, Reply, RequestInput } from '../../ffi/client.js';
 import { RequestRejectedError, SendBackpressureError, errnoNumber } from '../../ffi/errors.js';
 import { SO, SendFlag, SendOp } from '../../ffi/send-abi.js';
 import { SendBatch } from '../../ffi/send-batch.js';
@@ -28,13 +28,14 @@ class FakeCore {
   /** the reply to a committing chunk comes this late (the batch is done meanwhile) */
   commitReplyDelayMs = 0;
 
-  request = (op: number, args?: Uint8Array, input?: Uint8Array): Promise<Reply> => {
+  request = (op: number, args?: Uint8Array, input?: RequestInput): Promise<Reply> => {
     const a = Buffer.from(args ?? new Uint8Array(0));
     const reply = (data: Buffer): Promise<Reply> => new Promise((r) => setImmediate(() => r({ op, status: 0, reason: '', data })));
     const reject = (errno: string, reason: string): Promise<Reply> => Promise.reject(new RequestRejectedError({ errno: -errnoNumber(errno), status: -errnoNumber(errno), reason, op: `op ${op}` }));
     if (op === SendOp.SEND_SUBMIT) {
       this.submits++;
-      const inp = Buffer.from(input!);
+      // a chunk comes as parts (views of the batch's buffers), sent back to back
+      const inp = Buffer.concat(input instanceof Uint8Array ? [input] : [...input!]);
       let batch = a.readUInt32LE(SO.arg.batch);
       const flags = a.readUInt16LE(SO.arg.flags);
       const nMsgs = inp.readUInt32LE(SO.chunk.n_msgs);

@@ -74,6 +74,20 @@ describe('SendBatch wire form', function () {
     expect(c.msgs.every((m) => m.frame === 0 && m.frame_type === 0 && m.flags === 0)).to.equal(true);
   });
 
+  it('chunkParts() (views, what send() submits) carries the same bytes as chunkInput()', () => {
+    const b = new SendBatch({ timing: 'delay' });
+    const ds = Array.from({ length: 300 }, (_, i) => b.dest({ ip: '198.18.1.2', port: 20000 + i }));
+    for (let i = 0; i < 2000; i++) b.add(ds[(i * 13) % 300]!, Buffer.alloc(1 + (i % 97), i & 255), { time: BigInt(i) * 1000n });
+    const plans = b.plan();
+    expect(plans.length).to.be.greaterThan(3);
+    for (const p of plans) {
+      const parts = b.chunkParts(p);
+      expect(Buffer.concat(parts).equals(b.chunkInput(p))).to.equal(true);
+      // views, not copies: the message part shares the batch's memory
+      if (p.nMsgs > 0) expect(parts[parts.length - 1]!.buffer).to.equal((b as unknown as { buf: Buffer }).buf.buffer);
+    }
+  });
+
   it('cuts 1,000 destinations and 3,000 messages into arena slots, each message after its destination', () => {
     const b = new SendBatch({ timing: 'asap', bestEffort: true });
     const ds = Array.from({ length: 1000 }, (_, i) => b.dest({ ip: `198.18.${1 + (i % 2)}.2`, port: 10000 + i }));
