@@ -16,10 +16,6 @@
 //     come from) SO_TXTIME does nothing, so the anchor becomes the next best thing a program
 //     can do without kernel help (clock_nanosleep to each due time, then sendmmsg of what is
 //     due) and the report names it so.
-// Both sides run real-time (SCHED_FIFO, priority 1) on CPU 1: manifold's worker with
-// workerSched 'fifo', the kernel anchor under chrt. On a shared 2-CPU host an ordinary thread
-// loses its CPU for whole time slices (milliseconds) to whatever else runs, and that, not the
-// scheduler under test, would set both p99s.
 // Target (issue 6): p99 at least 10x tighter than SO_TXTIME + fq.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -65,8 +61,8 @@ function kernelLateness(ctx: BenchContext): { name: string; why: string; figures
     if (noFq !== undefined) ctx.log(`no fq qdisc here (${noFq}); kernel anchor: clock_nanosleep pacing`);
     const figures = RATES.map((rate) => {
       const count = messagesAt(rate, ctx);
-      // on CPU 1 and real-time, as manifold's worker (the control lcore and Node have CPU 0)
-      const r = net.execJson<TxtimeResult>(['chrt', '-f', '1', 'taskset', '-c', '1', anchorBinary('mf-bench-txtime'), '--mode', mode, '--rate', String(rate),
+      // on CPU 1, as manifold's worker (the control lcore and Node have CPU 0)
+      const r = net.execJson<TxtimeResult>(['taskset', '-c', '1', anchorBinary('mf-bench-txtime'), '--mode', mode, '--rate', String(rate),
         '--count', String(count), '--dst-base', KERNEL_NET.first, '--dests', String(DESTS), '--size', String(PAYLOAD),
         '--port-base', String(PORT_BASE), '--lead-us', String(LEAD_MS * 1000), '--seconds', String(count / rate + 10)],
       (count / rate + 40) * 1000);
@@ -155,7 +151,7 @@ export const sendLateness: BenchEntry = {
   describe: 'scheduled sends, lateness p50/p99 at 100 k and 1 M msgs/s vs Linux SO_TXTIME + fq',
   async run(ctx): Promise<Measurement[]> {
     const kernel = kernelLateness(ctx);
-    const ours = await withCore(ctx, { ...sendCoreConfig(`bench-slat-${process.pid}`), workerSched: 'fifo' }, async (m) => {
+    const ours = await withCore(ctx, sendCoreConfig(`bench-slat-${process.pid}`), async (m) => {
       // The application shares the control lcore's CPU (0), as it would in a deployment, and
       // the worker has CPU 1 to itself; left free, the scheduler puts Node on the worker's CPU
       // and the figures measure that preemption instead of the wheel.
@@ -175,8 +171,8 @@ export const sendLateness: BenchEntry = {
         const o = ours.get(`${feed}/${rate}`)!;
         const what = feed === 'preload' ? 'schedule preloaded' : 'streamed from Node';
         const metric = (p: string) => `lateness ${p} at ${at} msgs/s, ${DESTS} recipients, ${what}`;
-        const notes = `manifold (${o.detail}; net_null, 1 worker on CPU 1 (SCHED_FIFO), Node and the control lcore on CPU 0; p50/p99 are log2-bucket upper bounds, at most 2x the true value). ` +
-          `Kernel (${kernel.why}; the sender pinned to CPU 1, SCHED_FIFO; ${LEAD_MS} ms ahead where the kernel holds them): ${k.detail}; max ${k.max} ns`;
+        const notes = `manifold (${o.detail}; net_null, 1 worker on CPU 1, Node and the control lcore on CPU 0; p50/p99 are log2-bucket upper bounds, at most 2x the true value). ` +
+          `Kernel (${kernel.why}; the sender pinned to CPU 1; ${LEAD_MS} ms ahead where the kernel holds them): ${k.detail}; max ${k.max} ns`;
         return [
           { metric: metric('p50'), unit: 'ns', better: 'lower', ours: o.p50, anchor: k.p50, anchorName: kernel.name, notes },
           { metric: metric('p99'), unit: 'ns', better: 'lower', ours: o.p99, anchor: k.p99, anchorName: kernel.name, targetRatio: 10 },
