@@ -55,7 +55,8 @@ export interface ApplianceConfig {
   /** Packets per rx burst. */
   burst?: number;
   /** Scheduling of the worker threads: 'fifo' (real-time SCHED_FIFO, priority 1) keeps any
-   * ordinary process from preempting them, for send timing; default 'other'. */
+   * ordinary process from preempting them, for send timing on isolated CPUs; mind real-time
+   * throttling (docs/configuration.md); default 'other'. */
   workerSched?: 'other' | 'fifo';
   ports: PortConfig[];
   /** Policies installed at start, as persistent policies (docs/policies.md); each one is
