@@ -2,7 +2,7 @@
 // Four net_null ports in two pairs (p0<->p1, p2<->p3) on one lcore; changing p2 must leave the
 // traffic of p0 and p1 untouched: not one packet of theirs counted as dropped, across the reload.
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Manifold, type Stats } from '../../ffi/index.js';
@@ -20,7 +20,8 @@ function drops(s: Stats, port: number): Record<string, number> {
 
 describe('manifold reload: the configuration applied as a diff', function () {
   this.timeout(120_000);
-  const runDir = mkdtempSync(join(tmpdir(), 'manifold-run-'));
+  // made in before(), not here: a describe's body runs even when --grep skips its hooks
+  const runDir = join(tmpdir(), `manifold-run-${process.pid}-reload`);
   const savedRunDir = process.env.MANIFOLD_RUN_DIR;
   let app: RunningAppliance;
   let mf: Manifold | undefined;
@@ -31,6 +32,7 @@ describe('manifold reload: the configuration applied as a diff', function () {
   };
 
   before(async () => {
+    mkdirSync(runDir, { recursive: true });
     process.env.MANIFOLD_RUN_DIR = runDir; // children inherit it: start writes, reload reads here
     app = await startAppliance(config);
     mf = Manifold.attach(NAME);
@@ -119,7 +121,7 @@ describe('manifold reload: the configuration applied as a diff', function () {
 describe('manifold reload with policies: only the changed policy is touched', function () {
   this.timeout(120_000);
   const name = uniqueName('rlp');
-  const runDir = mkdtempSync(join(tmpdir(), 'manifold-run-'));
+  const runDir = join(tmpdir(), `manifold-run-${process.pid}-policies`); // made in before()
   const pcap = join(runDir, 'stream.pcap');
   const savedRunDir = process.env.MANIFOLD_RUN_DIR;
   let app: RunningAppliance;
@@ -143,6 +145,7 @@ describe('manifold reload with policies: only the changed policy is touched', fu
   };
 
   before(async () => {
+    mkdirSync(runDir, { recursive: true });
     process.env.MANIFOLD_RUN_DIR = runDir;
     writeFileSync(pcap, pcapFile([udpFrame('198.18.30.1', 5000, 200), udpFrame('198.18.30.1', 5001, 100)]));
     app = await startAppliance(config);
