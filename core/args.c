@@ -40,6 +40,20 @@ valid_name(const char *s, size_t max)
 	return 1;
 }
 
+/* --opt is one of two words: *out = (val is `yes`); `hint` says what each means. */
+static int
+parse_choice(const char *opt, const char *val, const char *no, const char *yes, const char *hint,
+	     bool *out, char *err, size_t errlen)
+{
+	if (strcmp(val, yes) == 0)
+		*out = true;
+	else if (strcmp(val, no) == 0)
+		*out = false;
+	else
+		return fail(err, errlen, "%s '%s' is not valid; use %s", opt, val, hint);
+	return 0;
+}
+
 static int
 parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
 	   unsigned int *out, char *err, size_t errlen)
@@ -561,23 +575,17 @@ mf_args_parse(struct mf_config *cfg, int argc, char **argv, unsigned int n_cpus,
 				return rc;
 			break;
 		case O_BACKOFF:
-			if (strcmp(val, "on") == 0)
-				cfg->backoff = true;
-			else if (strcmp(val, "off") == 0)
-				cfg->backoff = false;
-			else
-				return fail(err, errlen, "--backoff '%s' is not valid; use on or "
-					    "off", val);
+			rc = parse_choice("--backoff", val, "off", "on", "on or off",
+					  &cfg->backoff, err, errlen);
+			if (rc < 0)
+				return rc;
 			break;
 		case O_WORKER_SCHED:
-			if (strcmp(val, "other") == 0)
-				cfg->worker_fifo = false;
-			else if (strcmp(val, "fifo") == 0)
-				cfg->worker_fifo = true;
-			else
-				return fail(err, errlen, "--worker-sched '%s' is not valid; use other "
-					    "(the default time-sharing scheduler) or fifo (real-time "
-					    "SCHED_FIFO)", val);
+			rc = parse_choice("--worker-sched", val, "other", "fifo",
+					  "other (the default time-sharing scheduler) or fifo "
+					  "(real-time SCHED_FIFO)", &cfg->worker_fifo, err, errlen);
+			if (rc < 0)
+				return rc;
 			break;
 		case O_ADDR:
 		case O_GATEWAY:
