@@ -363,7 +363,10 @@ export class Manifold {
     let inputLen = 0;
     if (input !== undefined) {
       parts = input instanceof Uint8Array ? [input] : input;
-      for (const part of parts) inputLen += part.length;
+      for (const part of parts) {
+        if (!(part instanceof Uint8Array)) return Promise.reject(invalid(name, `input parts must be Uint8Arrays (Buffers), not ${typeof part}`));
+        inputLen += part.length;
+      }
     }
     if (inputLen > ARENA_SLOT_SIZE) {
       return Promise.reject(new ManifoldError({ errno: errnoNumber('EMSGSIZE'), reason: `input is ${inputLen} bytes, an arena slot holds at most ${ARENA_SLOT_SIZE}`, op: name, instance: this.name }));
@@ -457,7 +460,9 @@ export class Manifold {
   /** Submits as much of the queue as the ring takes, in one native call. */
   private flush(): void {
     while (this.ctl !== null && this.queue.length > 0) {
-      const batch = Math.min(this.queue.length, RING_SIZE);
+      // what the ring can take (those pending are in it or being answered): copying more
+      // inputs than it takes would copy them again on the next flush
+      const batch = Math.min(this.queue.length, Math.max(1, RING_SIZE - this.pending.size));
       let inTotal = 0;
       for (let i = 0; i < batch; i++) inTotal += this.queue[i]!.inputLen;
       if (this.inBuf.length < inTotal) this.inBuf = Buffer.alloc(Math.max(inTotal, this.inBuf.length * 2));
@@ -472,10 +477,16 @@ export class Manifold {
         this.reqBuf.writeUInt32LE(p.inputLen, base + O.request.in_len);
         if (p.args) p.args.copy(this.reqBuf, base + O.request.args);
         if (p.input) {
+          // exactly inputLen bytes, as the request says: a borrowed part that shrank since
+          // cannot shift the requests after it
+          let left = p.inputLen;
           for (const part of p.input) {
-            this.inBuf.set(part, inOff);
-            inOff += part.length;
+            const n = Math.min(part.length, left);
+            this.inBuf.set(n === part.length ? part : part.subarray(0, n), inOff);
+            inOff += n;
+            left -= n;
           }
+          inOff += left;
         }
       }
       const rc = this.n.submitBatch(this.ctl, this.reqBuf, batch, inTotal ? this.inBuf : null, inTotal);

@@ -29,6 +29,9 @@
 #include "send_priv.h"
 
 #define DUE_MAX 256u
+/* Run messages one poll builds at most (about 20 us): the rest of a run waits for the next
+ * poll, so rx, due wheel slots and RCU quiescence are never held off for long. */
+#define RUN_BUDGET 512u
 #define TX_RETRIES 4u
 #define PREFETCH 4u
 #define MEASURE_MIN 64u /* passes of at least this many packets are timed */
@@ -48,6 +51,7 @@ struct depart_ctx {
 	uint64_t ns_mult;          /* ns per tsc, 32.32 */
 	struct tx_info info[MF_MAX_PORTS][MF_SEND_BURST];
 	bool policy_used;
+	unsigned int run_budget;   /* run messages this poll may still go through */
 };
 
 static inline uint64_t
@@ -212,8 +216,9 @@ run_finish(struct mf_send_worker *sw, struct mf_send_acc *a)
 }
 
 /* Builds and departs the current run's messages that this worker sends (all of them with one
- * worker). Returns the messages handled; the run stays active when the pool ran short and
- * its message may still wait (MF_SEND_NOMBUF_WAIT_MS past its time). */
+ * worker), at most c->run_budget of the run's messages this poll. Returns the messages
+ * handled; the run stays active when the budget ran out, or the pool ran short and its
+ * message may still wait (MF_SEND_NOMBUF_WAIT_MS past its time). */
 static unsigned int
 run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
 {
@@ -227,6 +232,7 @@ run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
 	const uint64_t mult = (uint64_t)(((unsigned __int128)mf_snd.tsc_hz << 32) / 1000000000u);
 	const uint8_t flags0 = (uint8_t)MF_META_MSG;
 	unsigned int done = 0;
+	uint32_t stop;
 	uint16_t id;
 
 	if (unlikely(__atomic_load_n(&b->aborted, __ATOMIC_ACQUIRE))) {
@@ -241,8 +247,10 @@ run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
 		run_finish(sw, a);
 		return n;
 	}
-	id = mf_send_ip_ids((uint16_t)(r->end - r->next));
-	for (; r->next < r->end; r->next++) {
+	stop = r->next + RTE_MIN(r->end - r->next, c->run_budget);
+	c->run_budget -= stop - r->next;
+	id = mf_send_ip_ids((uint16_t)(stop - r->next));
+	for (; r->next < stop; r->next++) {
 		const struct mf_send_ent *e = &b->ents[r->next];
 		const struct mf_send_dst *d = &b->dsts[e->dest];
 		struct rte_mbuf *pk[FRAG_MAX];
@@ -266,6 +274,7 @@ run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
 				done++;
 				continue;
 			}
+			c->run_budget = 0; /* what this poll has left waits too */
 			return done; /* mbufs come back as the port sends: next pass */
 		}
 		for (j = 0; j < n; j++) {
@@ -283,6 +292,8 @@ run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
 		}
 		done++;
 	}
+	if (r->next < r->end)
+		return done; /* the budget ran out: the next poll goes on */
 	run_finish(sw, a);
 	return done;
 }
@@ -352,6 +363,7 @@ mf_send_worker_poll(struct mf_worker *w)
 	c.now = rte_rdtsc();
 	c.ns_mult = (uint64_t)((1000000000ull << 32) / mf_snd.tsc_hz);
 	c.policy_used = false;
+	c.run_budget = RUN_BUDGET;
 	seq = __atomic_load_n(&mf_snd.abort_seq, __ATOMIC_ACQUIRE);
 	if (unlikely(seq != sw->abort_seen)) {
 		sw->abort_seen = seq;

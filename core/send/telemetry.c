@@ -62,7 +62,8 @@ tel_lateness(const char *cmd __rte_unused, const char *params __rte_unused,
 
 /* What sending costs: messages the control lcore handed over (built into packets, or as runs
  * for the worker to build) and the cycles it spent doing so; per worker, the packets it took
- * from its ring or wheel, the messages it built from runs, and the cycles of its passes (build
+ * from its ring or wheel, the messages of runs it handled (built, or dropped with a reason), and
+ * the cycles of its passes (build
  * and tx burst together). The ns-per-message figures are the capacity of each side (1e9 / ns =
  * messages per second on one core). */
 /* The median pass's ns per message, and the mean over all measured passes. */
@@ -130,8 +131,8 @@ mf_send_print_final(void)
 	printf(", fed %" PRIu64 " messages, median pass %u ns each", mf_snd.fed_msgs, p50);
 	for (j = 0; j < mf_snd.n_workers; j++) {
 		cost_read(&mf_snd.wk[j]->cost, &n, &p50);
-		printf("; lcore %u sent %" PRIu64 " packets fed built + %" PRIu64 " messages it "
-		       "built, median pass %u ns each", mf_snd.wk[j]->lat.lcore_id,
+		printf("; lcore %u sent %" PRIu64 " packets fed built + %" PRIu64 " messages of "
+		       "runs, median pass %u ns each", mf_snd.wk[j]->lat.lcore_id,
 		       mf_snd.wk[j]->departed, mf_snd.wk[j]->run_msgs, p50);
 	}
 	printf(" (passes of >= 64)\n");

@@ -281,6 +281,10 @@ describe('Manifold client against manifold-core (net_null)', function () {
     // the core sees the parts' total as the request's input (NOP takes none, and says so)
     const refused = await m.request(Op.NOP, undefined, [half.subarray(0, 10), half.subarray(0, 20)], { borrowInput: true }).catch((e: unknown) => e);
     expect(String(refused)).to.match(/got 30 bytes/);
+    // a part that is not bytes is refused at once, and the client goes on serving
+    const bad = await m.request(Op.NOP, undefined, [half, 42 as unknown as Uint8Array]).catch((e: unknown) => e);
+    expect(String(bad)).to.match(/input parts must be Uint8Arrays \(Buffers\), not number/);
+    await m.request(Op.NOP);
   });
 
   it('a second client killed with SIGKILL mid-request leaves the core serving the first', async () => {

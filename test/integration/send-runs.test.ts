@@ -86,7 +86,7 @@ describe('aggregate sends built on the worker (runs), net_null', function () {
     await app.interrupt();
     const line = app.lines.find((l) => /send: control lcore/.test(l));
     expect(line, app.output.split('\n').slice(-10).join('\n')).to.be.a('string');
-    const built = /(\d+) messages it built/.exec(line!);
+    const built = /(\d+) messages of runs/.exec(line!);
     const fed = /sent (\d+) packets fed built/.exec(line!);
     expect(built, line).to.not.equal(null);
     // everything above was asap with static MACs: all of it went as runs
