@@ -149,6 +149,7 @@ mf_send_batch_open(unsigned int client, const struct mf_send_arg *a, struct mf_c
 		mf_snd.next_gen = 1;
 	b->id = (mf_snd.next_gen++ << SLOT_BITS) | (uint32_t)(b - mf_snd.batch);
 	b->state = MF_BATCH_OPEN;
+	b->last_chunk_tsc = rte_rdtsc();
 	*rc = 0;
 	return b;
 }
@@ -156,10 +157,14 @@ mf_send_batch_open(unsigned int client, const struct mf_send_arg *a, struct mf_c
 bool
 mf_send_expecting(void)
 {
+	/* an open batch whose client stopped sending chunks (it may never commit) does not keep
+	 * the control lcore waking every 50 us: only one fed within the last few ms */
+	const uint64_t recent = mf_snd.tsc_hz / 1000 * MF_SEND_EXPECT_MS, now = rte_rdtsc();
 	unsigned int i;
 
 	for (i = 0; i < MF_SEND_MAX_BATCHES; i++)
-		if (mf_snd.batch[i].state == MF_BATCH_OPEN)
+		if (mf_snd.batch[i].state == MF_BATCH_OPEN &&
+		    now - mf_snd.batch[i].last_chunk_tsc < recent)
 			return true;
 	/* due messages wait for a worker to take what it has (runs ahead, ring room): come back
 	 * soon. Messages that wait for their time do not count: the feeder hands them over 20 ms

@@ -87,7 +87,10 @@ settle(struct mf_send_batch *b, uint64_t now)
 	while (b->settle_at < b->n_dests) {
 		struct mf_send_dst *d = &b->dsts[b->settle_at];
 
-		if (d->state == MF_DST_NEW || (d->state == MF_DST_ARP_WAIT && d->handed))
+		/* ARP_WAIT too when no packet was handed (a destination with no message of
+		 * its own): it settles dead at its ARP deadline instead of keeping the batch
+		 * off the runs for good */
+		if (d->state == MF_DST_NEW || d->state == MF_DST_ARP_WAIT)
 			mf_send_dst_resolve(b, d, now);
 		if (d->state != MF_DST_READY && d->state != MF_DST_DEAD)
 			return false;
@@ -169,7 +172,11 @@ feed_batch(struct mf_send_batch *b, uint64_t now, struct feed_stage *stage,
 	unsigned int budget = FEED_BUDGET, work = 0;
 	uint8_t slot = (uint8_t)(b - mf_snd.batch);
 
+	/* Runs only once the next message is due: settling resolves destinations, and one that
+	 * must ask ARP starts its 3.5 s wait there; for a message due later the packet path hands
+	 * its first packet over 20 ms ahead, and the wait starts then. */
 	if (!aborted && b->order == NULL && !(b->flags & MF_SEND_FRAMES) &&
+	    b->cursor < b->n_msgs && conv(&cc, b->ents[b->cursor].t) <= now &&
 	    (b->settled || settle(b, now))) {
 		bool stop;
 

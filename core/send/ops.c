@@ -66,6 +66,7 @@ op_send_submit(struct mf_core *core, const struct mf_request *req, void *arena,
 	if (req->in_len != 0) {
 		uint64_t t0 = rte_rdtsc(), n0 = b->n_msgs;
 
+		b->last_chunk_tsc = rte_rdtsc();
 		rc = mf_send_chunk_take(b, arena, req->in_len, cpl, &skipped);
 		if (rc == 0 && b->n_msgs - n0 >= 64)
 			mf_send_cost_add(&mf_snd.submit_cost, rte_rdtsc() - t0, b->n_msgs - n0,

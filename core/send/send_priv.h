@@ -35,6 +35,7 @@
 #define MF_SEND_RING 16384            /* control -> worker, packets per worker */
 #define MF_SEND_WHEEL_LOG2 12         /* 4096 slots of ~1 us: a ~4 ms horizon */
 #define MF_SEND_FEED_AHEAD_MS 20      /* packets are built and handed over this far ahead */
+#define MF_SEND_EXPECT_MS 5           /* an open batch fed this recently: more chunks are near */
 #define MF_SEND_BURST 64              /* packets a worker sends per tx burst */
 #define MF_SEND_STORE_MAX (1ull << 30) /* bytes all batches together may keep */
 #define MF_SEND_AT_PAST_S 60          /* AT times this far in the past are a clock mix-up */
@@ -108,6 +109,7 @@ struct mf_send_batch {
 	uint8_t timing;
 	bool measure;             /* lateness measured (not ASAP) */
 	uint32_t aborted;         /* release-stored by the control lcore */
+	uint64_t last_chunk_tsc;  /* when its last SUBMIT chunk came (control lcore) */
 	uint32_t total;
 	uint64_t start_ns, end_ns, interval_ns;
 	uint64_t end_tsc;         /* 0: no deadline */

@@ -150,6 +150,27 @@ describe('aggregate sends against the kernel (tap namespaces)', function () {
     expect.fail(`messages 1 ms apart never arrived about 1 ms apart in 4 attempts: ${attempts.join('; ')}`);
   });
 
+  it('a next hop first asked for seconds after the commit is resolved then, not given up on', async () => {
+    // A new address of the x namespace's host: the core has never resolved it. The batch's
+    // messages are due 4 s after its commit, past the 3.5 s an ARP answer is waited for: the
+    // wait must start when they are due, not when the batch is committed.
+    const host = `${NET.x}.3`;
+    const ip = (...a: string[]) => spawnSync('ip', ['netns', 'exec', NS.x, 'ip', ...a], { encoding: 'utf8' });
+    expect(ip('addr', 'add', `${host}/24`, 'dev', IF.x).status).to.equal(0);
+    try {
+      const r = await receiver(NS.x, '22100', 3, 30);
+      const b = new SendBatch({ timing: 'delay', start: process.hrtime.bigint() + 4000n * MS });
+      const d = b.dest({ ip: host, port: 22100 });
+      for (let i = 0; i < 3; i++) b.add(d, Buffer.from(`late${i}`), { time: BigInt(i) * MS });
+      const report = await mf.send(b);
+      expect(report.sent, show(report)).to.equal(3);
+      const res = await r.result<Got>();
+      expect(res.got.map(([, , h]) => Buffer.from(h, 'hex').toString()).sort()).to.deep.equal(['late0', 'late1', 'late2']);
+    } finally {
+      ip('addr', 'del', `${host}/24`, 'dev', IF.x);
+    }
+  });
+
   it("a 'window' batch arrives inside its window, each message no sooner than its slot", async () => {
     const N = 50;
     const r = await receiver(NS.y, '23000-23004', N, 3, 300);
