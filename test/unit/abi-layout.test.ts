@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import koffi, { type TypeObject } from 'koffi';
 import { native } from '../../ffi/bindings.js';
+import { cEnum } from '../support/c-enum.js';
 import * as S from '../../ffi/structs.js';
 import * as D from '../../ffi/diag.js';
 import * as ST from '../../ffi/stack.js';
@@ -30,16 +31,6 @@ function cFields(struct: string): string[] {
     const f = n.layoutField(struct, i);
     if (f === null) return out;
     out.push(f);
-  }
-}
-
-function cEnum(group: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const v = new BigInt64Array(1);
-  for (let i = 0; ; i++) {
-    const name = n.enumMember(group, i, v);
-    if (name === null) return out;
-    out.set(name, Number(v[0]));
   }
 }
 

@@ -20,23 +20,12 @@ import {
 } from '../../apps/policy/index.js';
 import { parsePolicyCreate, policyCreateText } from '../../apps/shell/policy-grammar.js';
 import { decodePolicy, encodePolicy } from '../../ffi/policies.js';
-import { native } from '../../ffi/bindings.js';
+import { cEnum } from '../support/c-enum.js';
 
 const redirect = { type: 'redirect', destination: { port: 1, ip: '198.18.1.2', udpPort: 5000, mac: '02:00:00:00:00:02' } };
 const policy = (agg: Record<string, unknown>, rest: unknown[] = [redirect], proto: unknown = 'udp'): unknown => ({
   id: 'a', match: { protocol: proto, dst: '198.18.0.1', dstPort: 4000 }, actions: [{ type: 'aggregate', ...agg }, ...rest],
 });
-
-function cEnum(group: string): Map<string, number> {
-  const n = native();
-  const out = new Map<string, number>();
-  const v = new BigInt64Array(1);
-  for (let i = 0; ; i++) {
-    const name = n.enumMember(group, i, v);
-    if (name === null) return out;
-    out.set(name, Number(v[0]));
-  }
-}
 
 describe('aggregate: validation and wire form', () => {
   it('accepts the documented forms, alone or before redirect and replicate', () => {

@@ -1,7 +1,7 @@
 // The binary form of a policy (include/manifold_abi_policy.h) as ffi/policies.ts writes and
 // reads it, and the constants it shares with the core, checked against libmanifold_ctl.
 import { expect } from 'chai';
-import { native } from '../../ffi/bindings.js';
+import { cEnum } from '../support/c-enum.js';
 import { ARENA_SLOT_SIZE } from '../../ffi/structs.js';
 import {
   DEST_SLOT_DESTS,
@@ -13,17 +13,6 @@ import {
   encodePolicy,
 } from '../../ffi/policies.js';
 import { ACTION_TYPES, DROP_REASONS, type Destination, type Policy } from '../../apps/policy/index.js';
-
-const n = native();
-function cEnum(group: string): Map<string, number> {
-  const out = new Map<string, number>();
-  const v = new BigInt64Array(1);
-  for (let i = 0; ; i++) {
-    const name = n.enumMember(group, i, v);
-    if (name === null) return out;
-    out.set(name, Number(v[0]));
-  }
-}
 
 const ports = [{ name: 'p0', id: 0 }, { name: 'p1', id: 1 }, { name: 'p2', id: 2 }];
 const dest = (i: number): Destination => ({ port: i % 2 ? 'p2' : 'p1', ip: `198.18.${1 + (i >> 8)}.${i & 255}`, udpPort: 7000 + (i % 3), mac: '02:00:00:00:00:01', srcIp: '198.18.1.1' });
