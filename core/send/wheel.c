@@ -210,34 +210,22 @@ unsigned int
 mf_wheel_remove_if(struct mf_wheel *wh, int (*drop)(struct mf_wnode *, void *), void *arg)
 {
 	unsigned int removed = 0;
-	uint32_t i, keep = 0, s;
+	uint32_t i, keep = 0, s, left;
 
-	for (s = 0; s < wh->n_slots && wh->in_wheel != 0; s++) {
+	for (s = 0, left = wh->in_wheel; s < wh->n_slots && left != 0; s++) {
 		struct mf_wslot *sl = &wh->slot[s];
 		struct mf_wnode *n = sl->head, *next;
 
 		sl->head = sl->tail = NULL;
 		for (; n != NULL; n = next) {
 			next = n->next;
+			left--;
 			wh->in_wheel--;
-			if (drop(n, arg)) {
+			if (drop(n, arg))
 				removed++;
-				continue;
-			}
-			n->next = NULL;
-			if (sl->tail == NULL)
-				sl->head = n;
 			else
-				sl->tail->next = n;
-			sl->tail = n;
+				slot_append(wh, s, n); /* in its order, counted back in */
 		}
-	}
-	/* recount: the loop above decremented every node it visited */
-	for (s = 0, wh->in_wheel = 0; s < wh->n_slots; s++) {
-		struct mf_wnode *n;
-
-		for (n = wh->slot[s].head; n != NULL; n = n->next)
-			wh->in_wheel++;
 	}
 	/* overflow: keep the survivors and rebuild the heap */
 	for (i = 0; i < wh->heap_n; i++) {
