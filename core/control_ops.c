@@ -17,6 +17,7 @@
 #include "control.h"
 #include "control_ops.h"
 #include "fwd.h"
+#include "mf_ring.h"
 #include "port.h"
 #include "stats.h"
 
@@ -24,10 +25,11 @@ unsigned int
 mf_op_client(const struct mf_core *core, const void *arena)
 {
 	const struct mf_seg_header *h = core->seg.hdr;
-	uint64_t off = (uint64_t)((const uint8_t *)arena - (const uint8_t *)core->seg.base) -
-		       h->arena_offset;
+	uint64_t off = (uint64_t)((const uint8_t *)arena - (const uint8_t *)core->seg.base);
 
-	return (unsigned int)(off / h->arena_slot_size / MF_RING_SIZE);
+	if (off >= h->bulk_offset)
+		return (unsigned int)((off - h->bulk_offset) / h->bulk_slot_size / MF_BULK_SLOTS);
+	return (unsigned int)((off - h->arena_offset) / h->arena_slot_size / MF_RING_SIZE);
 }
 
 int
@@ -219,6 +221,35 @@ mf_ops_register(const struct mf_op_desc *descs, unsigned int n)
 	}
 }
 
+/* A request whose input is in one of its client's bulk slots: the handler reads the input
+ * there and writes its reply there too, copied on to the arena slot the client reads. */
+static int
+bulk_dispatch(struct mf_core *core, const struct mf_request *req, void *arena,
+	      struct mf_completion *cpl)
+{
+	const unsigned int slot = MF_REQ_BULK_SLOT(req->flags);
+	void *bulk;
+	int rc;
+
+	if ((req->flags & 0xff) != MF_REQ_BULK)
+		return mf_op_reason(cpl, -EINVAL, "flags 0x%x: the only flag is BULK (0x1, with the "
+				    "bulk slot in the high byte)", req->flags);
+	if (ops[req->op].takes_input != MF_OP_IN_BULK)
+		return mf_op_reason(cpl, -EINVAL, "%s takes no bulk input; send it without the BULK "
+				    "flag", ops[req->op].name);
+	if (slot >= MF_BULK_SLOTS)
+		return mf_op_reason(cpl, -EINVAL, "bulk slot %u does not exist; a client has %u "
+				    "(0..%u)", slot, MF_BULK_SLOTS, MF_BULK_SLOTS - 1);
+	if (req->in_len > MF_BULK_SLOT_SIZE)
+		return mf_op_reason(cpl, -EINVAL, "in_len %u is more than a bulk slot holds (%u "
+				    "bytes)", req->in_len, MF_BULK_SLOT_SIZE);
+	bulk = mf_bulk_slot(core->seg.base, mf_op_client(core, arena), slot);
+	rc = ops[req->op].handler(core, req, bulk, cpl);
+	if (rc == 0 && cpl->out_len != 0)
+		memcpy(arena, bulk, RTE_MIN(cpl->out_len, MF_ARENA_SLOT_SIZE));
+	return rc;
+}
+
 int
 mf_control_dispatch(struct mf_core *core, const struct mf_request *req, void *arena,
 		    struct mf_completion *cpl, bool stopping)
@@ -233,8 +264,7 @@ mf_control_dispatch(struct mf_core *core, const struct mf_request *req, void *ar
 		cpl->status = mf_op_reason(cpl, -EOPNOTSUPP, "unknown op %u; this core does not "
 				     "serve it (a client newer than the core?)", req->op);
 	else if (req->flags != 0)
-		cpl->status = mf_op_reason(cpl, -EINVAL, "flags must be 0; %s got 0x%x and no flags are "
-				     "defined yet", ops[req->op].name, req->flags);
+		cpl->status = bulk_dispatch(core, req, arena, cpl);
 	else if (req->in_len != 0 && !ops[req->op].takes_input)
 		cpl->status = mf_op_reason(cpl, -EINVAL, "in_len must be 0; %s takes no arena input, "
 				     "got %u bytes", ops[req->op].name, req->in_len);

@@ -144,6 +144,9 @@ mf_segment_create(struct mf_segment *seg, const char *name, char *err, size_t er
 	h->stats_offset = MF_SEG_STATS_OFFSET;
 	h->arena_offset = MF_SEG_ARENA_OFFSET;
 	h->arena_slot_size = MF_ARENA_SLOT_SIZE;
+	h->bulk_offset = MF_SEG_BULK_OFFSET;
+	h->bulk_slot_size = MF_BULK_SLOT_SIZE;
+	h->bulk_slots = MF_BULK_SLOTS;
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	/* Magic last: a client that sees it sees a complete header. */
 	__atomic_store_n(&h->magic, MF_ABI_MAGIC, __ATOMIC_RELEASE);

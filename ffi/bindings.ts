@@ -25,6 +25,10 @@ export interface NativeTable {
   poll(ctl: CtlHandle, out: Bytes, max: number, replyBuf: Bytes, replyCap: number,
     lens: Uint32Array): number;
   inFlight(ctl: CtlHandle): number;
+  /** A free bulk slot's index, held until the request carrying it completes; -EAGAIN if none. */
+  bulkAcquire(ctl: CtlHandle): number;
+  bulkWrite(ctl: CtlHandle, slot: number, offset: number, src: Bytes, len: number): number;
+  bulkRelease(ctl: CtlHandle, slot: number): number;
   call(ctl: CtlHandle, op: number, args: Bytes | null, argsLen: number, input: Bytes | null,
     inLen: number, reply: Bytes | null, replyCap: number, replyLen: Uint32Array,
     status: Int32Array, reason: Bytes | null, timeoutMs: number): number;
@@ -74,6 +78,10 @@ export function native(): NativeTable {
       'int mf_ctl_poll(mf_ctl *ctl, void *out, uint32_t max, void *reply_buf, ' +
       'uint32_t reply_cap, uint32_t *reply_lens)'),
     inFlight: fn<N['inFlight']>(lib, 'uint32_t mf_ctl_in_flight(mf_ctl *ctl)'),
+    bulkAcquire: fn<N['bulkAcquire']>(lib, 'int mf_ctl_bulk_acquire(mf_ctl *ctl)'),
+    bulkWrite: fn<N['bulkWrite']>(lib,
+      'int mf_ctl_bulk_write(mf_ctl *ctl, uint32_t slot, uint32_t offset, const void *src, uint32_t len)'),
+    bulkRelease: fn<N['bulkRelease']>(lib, 'int mf_ctl_bulk_release(mf_ctl *ctl, uint32_t slot)'),
     call: fn<N['call']>(lib,
       'int mf_ctl_call(mf_ctl *ctl, uint16_t op, const void *args, uint32_t args_len, ' +
       'const void *in, uint32_t in_len, void *reply, uint32_t reply_cap, uint32_t *reply_len, ' +

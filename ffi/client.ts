@@ -24,6 +24,7 @@ import {
 import {
   ARENA_SLOT_SIZE,
   ARGS_LEN,
+  BULK_SLOT_SIZE,
   FwdMode,
   INSTANCE_NAME_MAX,
   MfFwdArg,
@@ -36,6 +37,7 @@ import {
   PORT_NONE,
   PORT_KEEP,
   REASON_LEN,
+  REQ_BULK,
   RING_SIZE,
   decodeStats,
   opName,
@@ -68,6 +70,11 @@ export interface RequestOptions {
    * request that must not wait behind a long pipeline, such as send()'s report polls behind
    * the chunks of the batches being submitted. Default false: in order. */
   urgent?: boolean;
+  /** The input goes to one of this client's bulk slots (up to BULK_SLOT_SIZE bytes), for ops
+   * that take it (SEND_SUBMIT): written there straight from its parts when the request is
+   * submitted, so the parts are borrowed (left unchanged until the request settles) and never
+   * copied in between. Default false: an arena slot (up to ARENA_SLOT_SIZE). */
+  bulk?: boolean;
 }
 
 /** A request's bulk input: one array, or parts sent back to back (no concatenation). */
@@ -97,6 +104,8 @@ interface Pending {
   /** the input's parts, sent back to back */
   input: readonly Uint8Array[] | null;
   inputLen: number;
+  /** the input goes to a bulk slot (RequestOptions.bulk) */
+  bulk: boolean;
   /** performance.now() deadline, or Infinity */
   deadline: number;
   timeoutMs: number;
@@ -368,11 +377,13 @@ export class Manifold {
         inputLen += part.length;
       }
     }
-    if (inputLen > ARENA_SLOT_SIZE) {
-      return Promise.reject(new ManifoldError({ errno: errnoNumber('EMSGSIZE'), reason: `input is ${inputLen} bytes, an arena slot holds at most ${ARENA_SLOT_SIZE}`, op: name, instance: this.name }));
+    const bulk = opts.bulk === true;
+    const cap = bulk ? BULK_SLOT_SIZE : ARENA_SLOT_SIZE;
+    if (inputLen > cap) {
+      return Promise.reject(new ManifoldError({ errno: errnoNumber('EMSGSIZE'), reason: `input is ${inputLen} bytes, ${bulk ? 'a bulk' : 'an arena'} slot holds at most ${cap}`, op: name, instance: this.name }));
     }
-    // copied unless borrowed: the caller may reuse its arrays
-    if (parts !== null && !opts.borrowInput) parts = [Buffer.concat(parts, inputLen)];
+    // copied unless borrowed: the caller may reuse its arrays (bulk inputs are borrowed)
+    if (parts !== null && !opts.borrowInput && !bulk) parts = [Buffer.concat(parts, inputLen)];
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     return new Promise<Reply>((resolve, reject) => {
       const p: Pending = {
@@ -381,6 +392,7 @@ export class Manifold {
         args: args ? Buffer.from(args) : null, // copies: the caller may reuse its arrays
         input: parts,
         inputLen,
+        bulk,
         deadline: timeoutMs > 0 ? now() + timeoutMs : Infinity,
         timeoutMs,
         resolve,
@@ -462,7 +474,14 @@ export class Manifold {
     while (this.ctl !== null && this.queue.length > 0) {
       // what the ring can take (those pending are in it or being answered): copying more
       // inputs than it takes would copy them again on the next flush
-      const batch = Math.min(this.queue.length, Math.max(1, RING_SIZE - this.pending.size));
+      if (this.queue[0]!.bulk) {
+        if (!this.flushBulk()) return;
+        continue;
+      }
+      let batch = Math.min(this.queue.length, Math.max(1, RING_SIZE - this.pending.size));
+      for (let i = 1; i < batch; i++) {
+        if (this.queue[i]!.bulk) batch = i; // it goes alone, next round
+      }
       let inTotal = 0;
       for (let i = 0; i < batch; i++) inTotal += this.queue[i]!.inputLen;
       if (this.inBuf.length < inTotal) this.inBuf = Buffer.alloc(Math.max(inTotal, this.inBuf.length * 2));
@@ -500,6 +519,48 @@ export class Manifold {
       for (const p of this.queue.splice(0, rc)) this.pending.set(p.ctx, p);
       if (rc < batch) return;
     }
+  }
+
+  /** Submits the bulk request at the head of the queue: takes a bulk slot, writes its parts
+   * there, submits it. False when it must wait (no bulk slot free, or the ring full): the
+   * completions that free them flush again. */
+  private flushBulk(): boolean {
+    const ctl = this.ctl!;
+    const p = this.queue[0]!;
+    const slot = this.n.bulkAcquire(ctl);
+    if (slot === -errnoNumber('EAGAIN')) return false;
+    const refuse = (rc: number): true => {
+      this.queue.shift();
+      p.reject(errorFromNative(rc, this.n.lastError(), opName(p.op), this.name));
+      return true;
+    };
+    if (slot < 0) return refuse(slot);
+    let off = 0;
+    for (const part of p.input ?? []) {
+      const n = Math.min(part.length, p.inputLen - off); // as inputLen says (see flush)
+      const rc = n > 0 ? this.n.bulkWrite(ctl, slot, off, part, n) : 0;
+      if (rc < 0) {
+        this.n.bulkRelease(ctl, slot);
+        return refuse(rc);
+      }
+      off += n;
+    }
+    this.reqBuf.fill(0, 0, O.requestSize);
+    this.reqBuf.writeUInt32LE(p.ctx % 0x100000000, O.request.ctx);
+    this.reqBuf.writeUInt32LE(Math.floor(p.ctx / 0x100000000), O.request.ctx + 4);
+    this.reqBuf.writeUInt16LE(p.op, O.request.op);
+    this.reqBuf.writeUInt16LE(REQ_BULK | (slot << 8), O.request.flags);
+    this.reqBuf.writeUInt32LE(p.inputLen, O.request.in_len);
+    if (p.args) p.args.copy(this.reqBuf, O.request.args);
+    const rc = this.n.submitBatch(ctl, this.reqBuf, 1, null, 0);
+    if (rc === 1) {
+      this.queue.shift();
+      this.pending.set(p.ctx, p);
+      return true;
+    }
+    this.n.bulkRelease(ctl, slot);
+    if (rc === -errnoNumber('EAGAIN') || rc === 0) return false;
+    return refuse(rc);
   }
 
   private schedulePoll(progress = false): void {

@@ -29,6 +29,8 @@ export {
   ABI_MAJOR,
   ABI_MINOR,
   ARENA_SLOT_SIZE,
+  BULK_SLOTS,
+  BULK_SLOT_SIZE,
   FwdMode,
   LcoreRole,
   MAX_PORTS,

@@ -21,7 +21,7 @@ import {
 import { SO, SendOp } from './send-abi.js';
 import { SendBatch } from './send-batch.js';
 import { decodeLateness, decodeReport, type LatenessReport, type SendReport } from './send-report.js';
-import { RING_SIZE } from './structs.js';
+import { ARENA_SLOT_SIZE, BULK_SLOT_SIZE, RING_SIZE } from './structs.js';
 import { batchFromObject, type SendBatchObject } from '../apps/send/validate.js';
 
 export interface SendOptions {
@@ -140,16 +140,17 @@ export class Sender {
   }
 
   private async submit(b: SendBatch): Promise<SendReport> {
-    const plans = b.plan();
+    // A batch that fits an arena slot goes as one request there (a copy; many small sends
+    // then run side by side in the ring). A bigger one goes in chunks of up to a bulk slot
+    // (1 MiB, ~12,000 64-byte messages), written from the batch's buffers straight into
+    // the client's bulk slots: a few requests per batch instead of hundreds, no copy in
+    // Node. The batch does not change while its send() runs, so its parts may be borrowed.
+    const bulk = SO.chunk.size + b.destinations * SO.dest.size + b.bytes > ARENA_SLOT_SIZE;
+    const plans = b.plan(bulk ? BULK_SLOT_SIZE : ARENA_SLOT_SIZE);
     const total = b.length;
     const R = SO.reply;
     const first = plans[0]!;
-    // The chunks go as parts (views of the batch's buffers) that the client joins into one
-    // copy; no chunkInput() Buffer and no second copy. Not borrowed (borrowInput) although the
-    // batch does not change while its send() runs: measured, borrowing made the streamed
-    // send-lateness bench fall behind at 1 M msgs/s (Node sharing CPU 0 with the control
-    // lcore), for a reason not yet found; see core/send/README.md.
-    const borrow = { borrowInput: false };
+    const borrow = { bulk };
     const opened = await this.mf.request(SendOp.SEND_SUBMIT, submitArg(b, 0, first.flags, total), b.chunkParts(first), borrow)
       .catch((e: unknown) => { throw submitError(e, ''); });
     const id = opened.data.readUInt32LE(R.batch);

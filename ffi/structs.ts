@@ -8,13 +8,18 @@ import { native } from './bindings.js';
 // ---- constants (checked against the library's "const" group) --------------------------------
 
 export const ABI_MAJOR = 2;
-export const ABI_MINOR = 0;
+export const ABI_MINOR = 1;
 export const CACHE_LINE = 64;
 export const MAX_CLIENTS = 16;
 export const MAX_PORTS = 16;
 export const MAX_LCORES = 16;
 export const RING_SIZE = 64;
 export const ARENA_SLOT_SIZE = 16384;
+/** Bulk slots per client: inputs past an arena slot (an aggregate send's chunks). */
+export const BULK_SLOTS = 4;
+export const BULK_SLOT_SIZE = 1 << 20;
+/** mf_request.flags: the input is in bulk slot (flags >> 8). */
+export const REQ_BULK = 0x1;
 export const NAME_LEN = 32;
 export const REASON_LEN = 104;
 export const INSTANCE_NAME_MAX = 24;

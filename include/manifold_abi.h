@@ -12,10 +12,17 @@
  *   header.clients_offset     struct mf_client[MF_MAX_CLIENTS]  (rings, one SPSC pair each)
  *   header.stats_offset       struct mf_stats               (written by the core only)
  *   header.arena_offset       arena: MF_MAX_CLIENTS x MF_RING_SIZE slots of MF_ARENA_SLOT_SIZE
+ *   header.bulk_offset        bulk: MF_MAX_CLIENTS x MF_BULK_SLOTS slots of MF_BULK_SLOT_SIZE
  *
- * Each request ring entry i of client c owns arena slot (c, i & MF_RING_MASK): the request's bulk
+ * Each request ring entry i of client c owns arena slot (c, i & MF_RING_MASK): the request's
  * input goes there, and the core writes the reply into the same slot. A client never has more
  * than MF_RING_SIZE requests in flight, so a slot is never reused before its reply is read.
+ *
+ * Bulk slots carry inputs too big for an arena slot (an aggregate send's messages): a request
+ * with MF_REQ_BULK in its flags finds its input in bulk slot MF_REQ_BULK_SLOT(flags) of its
+ * client, to an op that takes bulk input. Its reply still goes to its arena slot. The client
+ * owns a bulk slot from writing it until that request's completion is read: the core has
+ * copied out what it keeps before it completes. The pages are only touched when used.
  *
  * Indexes are free-running uint32_t, masked on access; each lives on a cache line of its own.
  * Memory ordering is done in C (mf_ring.h): the producer writes the entry, then release-stores
@@ -29,7 +36,7 @@
 
 #define MF_ABI_MAGIC 0x444c464dU /* "MFLD" read as little-endian bytes */
 #define MF_ABI_MAJOR 2           /* bumped when a layout changes incompatibly */
-#define MF_ABI_MINOR 0           /* bumped when something is only added */
+#define MF_ABI_MINOR 1           /* bumped when something is only added (1: bulk slots) */
 
 #define MF_CACHE_LINE 64
 #define MF_MAX_CLIENTS 16
@@ -39,6 +46,8 @@
 #define MF_RING_SIZE (1u << MF_RING_LOG2)
 #define MF_RING_MASK (MF_RING_SIZE - 1)
 #define MF_ARENA_SLOT_SIZE 16384u
+#define MF_BULK_SLOTS 4              /* per client */
+#define MF_BULK_SLOT_SIZE (1u << 20) /* 1 MiB: ~12,000 64-byte messages of an aggregate send */
 #define MF_NAME_LEN 32
 #define MF_REASON_LEN 104
 #define MF_SEG_PREFIX "/manifold."   /* shm_open name is MF_SEG_PREFIX + instance name */
@@ -98,10 +107,15 @@ enum mf_fwd_mode {
 struct mf_request {
 	uint64_t ctx;     /* echoed in the completion */
 	uint16_t op;      /* enum mf_op */
-	uint16_t flags;   /* none defined yet; must be 0 */
-	uint32_t in_len;  /* bytes of input in this request's arena slot */
+	uint16_t flags;   /* MF_REQ_* */
+	uint32_t in_len;  /* bytes of input in this request's arena slot (or its bulk slot) */
 	uint8_t args[48]; /* small op-specific arguments */
 };
+
+/* mf_request.flags: the input is in bulk slot MF_REQ_BULK_SLOT(flags) of the client. */
+#define MF_REQ_BULK 0x0001u
+#define MF_REQ_BULK_SLOT(flags) ((unsigned int)(flags) >> 8)
+#define MF_REQ_BULK_FLAGS(slot) ((uint16_t)(MF_REQ_BULK | ((unsigned int)(slot) << 8)))
 
 struct mf_completion {
 	uint64_t ctx;     /* the request's ctx */
@@ -290,7 +304,11 @@ struct mf_seg_header {
 	uint32_t arena_offset;
 	uint32_t arena_slot_size;
 	char name[MF_NAME_LEN];  /* instance name */
-	uint64_t reserved_memif[4];   /* reserved: memif-style data rings */
+	uint32_t bulk_offset;    /* MF_ABI_MINOR >= 1: bulk slots (MF_BULK_SLOTS per client) */
+	uint32_t bulk_slot_size;
+	uint32_t bulk_slots;
+	uint32_t reserved_bulk;
+	uint64_t reserved_memif[2];   /* reserved: memif-style data rings */
 	uint64_t reserved_uring[4];   /* reserved: io_uring-style submission */
 } MF_ALIGNED;
 
@@ -298,9 +316,10 @@ struct mf_seg_header {
 #define MF_SEG_STATS_OFFSET                                                                     \
 	((uint32_t)(MF_SEG_CLIENTS_OFFSET + MF_MAX_CLIENTS * sizeof(struct mf_client)))
 #define MF_SEG_ARENA_OFFSET ((uint32_t)(MF_SEG_STATS_OFFSET + sizeof(struct mf_stats)))
+#define MF_SEG_BULK_OFFSET                                                                      \
+	((uint32_t)(MF_SEG_ARENA_OFFSET + MF_MAX_CLIENTS * MF_RING_SIZE * MF_ARENA_SLOT_SIZE))
 #define MF_SEG_SIZE                                                                             \
-	((uint64_t)MF_SEG_ARENA_OFFSET +                                                        \
-	 (uint64_t)MF_MAX_CLIENTS * MF_RING_SIZE * MF_ARENA_SLOT_SIZE)
+	((uint64_t)MF_SEG_BULK_OFFSET + (uint64_t)MF_MAX_CLIENTS * MF_BULK_SLOTS * MF_BULK_SLOT_SIZE)
 
 /* What the other side relies on; a change here is an ABI change. */
 _Static_assert(sizeof(struct mf_request) == 64, "mf_request is one cache line");
@@ -308,6 +327,8 @@ _Static_assert(sizeof(struct mf_completion) == 128, "mf_completion is two cache 
 _Static_assert(sizeof(struct mf_port_info) == 144, "mf_port_info size");
 _Static_assert(sizeof(struct mf_version_info) == 144, "mf_version_info size");
 _Static_assert(sizeof(struct mf_fwd_arg) == 12, "mf_fwd_arg size");
+_Static_assert(MF_BULK_SLOTS <= 256, "a bulk slot index fits the flags' high byte");
+_Static_assert(MF_SEG_SIZE < (1ull << 32), "segment offsets are 32-bit");
 _Static_assert(sizeof(struct mf_ring_index) == MF_CACHE_LINE, "index on its own line");
 _Static_assert(offsetof(struct mf_client, req_prod) == MF_CACHE_LINE, "indexes after line 0");
 _Static_assert(offsetof(struct mf_client, req) % MF_CACHE_LINE == 0, "entries aligned");

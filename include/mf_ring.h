@@ -109,4 +109,13 @@ static inline void *mf_arena_slot(void *segment, uint32_t client, uint32_t slot)
 	       ((uint64_t)client * MF_RING_SIZE + (slot & MF_RING_MASK)) * h->arena_slot_size;
 }
 
+/* Address of bulk slot `slot` (< MF_BULK_SLOTS) of client `client` inside a mapped segment. */
+static inline void *mf_bulk_slot(void *segment, uint32_t client, uint32_t slot)
+{
+	const struct mf_seg_header *h = (const struct mf_seg_header *)segment;
+
+	return (uint8_t *)segment + h->bulk_offset +
+	       ((uint64_t)client * MF_BULK_SLOTS + slot) * h->bulk_slot_size;
+}
+
 #endif /* MF_RING_H */

@@ -197,7 +197,7 @@ op_send_lateness(struct mf_core *core, const struct mf_request *req, void *arena
 }
 
 static const struct mf_op_desc send_ops[] = {
-	{ MF_OP_SEND_SUBMIT, "SEND_SUBMIT", op_send_submit, true },
+	{ MF_OP_SEND_SUBMIT, "SEND_SUBMIT", op_send_submit, MF_OP_IN_BULK },
 	{ MF_OP_SEND_REAP, "SEND_REAP", op_send_reap, false },
 	{ MF_OP_SEND_ABORT, "SEND_ABORT", op_send_abort, false },
 	{ MF_OP_SEND_LATENESS, "SEND_LATENESS", op_send_lateness, false },

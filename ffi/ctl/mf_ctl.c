@@ -9,6 +9,11 @@
  * is handed out (poll copies the reply out first), and refuses to submit into a busy slot, so a
  * slot is never reused while its reply may still be read, even if the core answered out of
  * order.
+ *
+ * Bulk slots (MF_BULK_SLOTS per client, for inputs past an arena slot) are the caller's from
+ * mf_ctl_bulk_acquire() until the completion of the request that carried one is handed out
+ * (or mf_ctl_bulk_release() when it was never submitted): the same rule, so a request that
+ * timed out keeps its bulk slot until the core has answered it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +66,8 @@ struct mf_ctl {
 	char name[MF_INSTANCE_NAME_MAX + 1];
 
 	uint8_t busy[MF_RING_SIZE];      /* arena slot holds an unanswered or unread request */
+	uint8_t bulk_of[MF_RING_SIZE];   /* 1 + the bulk slot its request carries, or 0 */
+	uint8_t bulk_state[MF_BULK_SLOTS]; /* enum bulk_state */
 	uint8_t abandoned[MF_RING_SIZE]; /* mf_ctl_call() gave up on it: drop its completion */
 	uint32_t n_busy;
 
@@ -71,6 +78,12 @@ struct mf_ctl {
 	uint64_t call_seq;
 	uint64_t next_check_ns;         /* mf_ctl_poll(): next liveness check */
 	int gone;                       /* 0, or the -errno once the core was seen gone */
+};
+
+enum bulk_state {
+	BULK_FREE = 0,
+	BULK_HELD = 1,     /* acquired: the caller writes it, then submits it (or releases it) */
+	BULK_IN_FLIGHT = 2 /* carried by a request whose completion is not handed out yet */
 };
 
 static __thread char last_error[MF_CTL_ERR_LEN];
@@ -163,6 +176,9 @@ static int check_geometry(const struct mf_seg_header *h, const char *name, uint6
 	MF_GEOM(clients_offset, MF_SEG_CLIENTS_OFFSET);
 	MF_GEOM(stats_offset, MF_SEG_STATS_OFFSET);
 	MF_GEOM(arena_offset, MF_SEG_ARENA_OFFSET);
+	MF_GEOM(bulk_offset, MF_SEG_BULK_OFFSET);
+	MF_GEOM(bulk_slot_size, MF_BULK_SLOT_SIZE);
+	MF_GEOM(bulk_slots, MF_BULK_SLOTS);
 #undef MF_GEOM
 	if (h->segment_size < MF_SEG_SIZE || h->segment_size > size)
 		return fail(-EPROTONOSUPPORT,
@@ -473,6 +489,24 @@ MF_CTL_API uint32_t mf_ctl_in_flight(const struct mf_ctl *ctl)
 
 /* ---- requests -------------------------------------------------------------------------- */
 
+/* A request with MF_REQ_BULK: its bulk slot must be held by the caller (acquired, written,
+ * not yet submitted) and hold its input. */
+static int check_bulk(const struct mf_ctl *ctl, uint16_t flags, uint32_t in_len)
+{
+	unsigned int slot = MF_REQ_BULK_SLOT(flags);
+
+	if ((flags & 0xff) != MF_REQ_BULK)
+		return fail(-EINVAL, "request flags 0x%x: the only flag is BULK (0x1, the bulk slot "
+			    "in the high byte)", flags);
+	if (slot >= MF_BULK_SLOTS || ctl->bulk_state[slot] != BULK_HELD)
+		return fail(-EINVAL, "bulk slot %u is not held by this caller; take one with "
+			    "mf_ctl_bulk_acquire() and write the input there first", slot);
+	if (in_len > MF_BULK_SLOT_SIZE)
+		return fail(-EMSGSIZE, "request input is %u bytes, a bulk slot holds at most %u",
+			    in_len, MF_BULK_SLOT_SIZE);
+	return 0;
+}
+
 static int check_request(const struct mf_ctl *ctl, uint32_t args_len, uint32_t in_len,
 			 const void *in)
 {
@@ -504,14 +538,20 @@ static int full(const struct mf_ctl *ctl)
 		    ctl->n_busy, ctl->name, MF_RING_SIZE);
 }
 
-/* Writes request entry at `idx` (not yet published) and its arena input. */
+/* Writes request entry at `idx` (not yet published) and its arena input; a bulk request's
+ * input is in its bulk slot already. */
 static void put_request(struct mf_ctl *ctl, uint32_t idx, const struct mf_request *r,
 			const void *in)
 {
 	struct mf_request *e = &ctl->cl->req[idx & MF_RING_MASK];
 
-	if (r->in_len)
+	ctl->bulk_of[idx & MF_RING_MASK] = 0;
+	if (r->flags & MF_REQ_BULK) {
+		ctl->bulk_state[MF_REQ_BULK_SLOT(r->flags)] = BULK_IN_FLIGHT;
+		ctl->bulk_of[idx & MF_RING_MASK] = (uint8_t)(1 + MF_REQ_BULK_SLOT(r->flags));
+	} else if (r->in_len) {
 		memcpy(mf_arena_slot(ctl->seg, ctl->client, idx), in, r->in_len);
+	}
 	*e = *r;
 	ctl->busy[idx & MF_RING_MASK] = 1;
 	ctl->abandoned[idx & MF_RING_MASK] = 0;
@@ -557,8 +597,13 @@ MF_CTL_API int mf_ctl_submit_batch(struct mf_ctl *ctl, const struct mf_request *
 		return fail(-EINVAL, "mf_ctl_submit_batch: reqs is NULL");
 	head = ctl->cl->req_prod.value;
 	for (i = 0; i < n; i++) {
-		rc = check_request(ctl, 0, reqs[i].in_len, src ? src + used : NULL);
-		if (rc == 0 && in_total - used < reqs[i].in_len)
+		const bool bulk = reqs[i].flags != 0;
+
+		if (bulk)
+			rc = check_bulk(ctl, reqs[i].flags, reqs[i].in_len);
+		else
+			rc = check_request(ctl, 0, reqs[i].in_len, src ? src + used : NULL);
+		if (rc == 0 && !bulk && in_total - used < reqs[i].in_len)
 			rc = fail(-EINVAL,
 				  "request %u of the batch wants %u input bytes, only %u remain of "
 				  "the %u given",
@@ -570,8 +615,9 @@ MF_CTL_API int mf_ctl_submit_batch(struct mf_ctl *ctl, const struct mf_request *
 		}
 		if (!slot_free(ctl, head + i))
 			break;
-		put_request(ctl, head + i, &reqs[i], src + used);
-		used += reqs[i].in_len;
+		put_request(ctl, head + i, &reqs[i], src ? src + used : NULL);
+		if (!bulk)
+			used += reqs[i].in_len;
 	}
 	if (i == 0 && n)
 		return full(ctl);
@@ -580,12 +626,62 @@ MF_CTL_API int mf_ctl_submit_batch(struct mf_ctl *ctl, const struct mf_request *
 	return (int)i;
 }
 
+/* ---- bulk slots ------------------------------------------------------------------------ */
+
+MF_CTL_API int mf_ctl_bulk_acquire(struct mf_ctl *ctl)
+{
+	unsigned int i;
+
+	if (ctl == NULL)
+		return fail(-EINVAL, "mf_ctl_bulk_acquire: no handle");
+	for (i = 0; i < MF_BULK_SLOTS; i++) {
+		if (ctl->bulk_state[i] == BULK_FREE) {
+			ctl->bulk_state[i] = BULK_HELD;
+			return (int)i;
+		}
+	}
+	return fail(-EAGAIN, "all %u bulk slots of this client are in use; poll for the "
+		    "completions of the requests that carry them", MF_BULK_SLOTS);
+}
+
+MF_CTL_API int mf_ctl_bulk_write(struct mf_ctl *ctl, uint32_t slot, uint32_t offset,
+				 const void *src, uint32_t len)
+{
+	if (ctl == NULL)
+		return fail(-EINVAL, "mf_ctl_bulk_write: no handle");
+	if (slot >= MF_BULK_SLOTS || ctl->bulk_state[slot] != BULK_HELD)
+		return fail(-EINVAL, "bulk slot %u is not held by this caller; take one with "
+			    "mf_ctl_bulk_acquire()", slot);
+	if (offset > MF_BULK_SLOT_SIZE || len > MF_BULK_SLOT_SIZE - offset)
+		return fail(-EMSGSIZE, "%u bytes at offset %u run past the %u bytes of a bulk "
+			    "slot", len, offset, MF_BULK_SLOT_SIZE);
+	if (len && src == NULL)
+		return fail(-EINVAL, "mf_ctl_bulk_write: src is NULL but len is %u", len);
+	if (len)
+		memcpy((uint8_t *)mf_bulk_slot(ctl->seg, ctl->client, slot) + offset, src, len);
+	return 0;
+}
+
+MF_CTL_API int mf_ctl_bulk_release(struct mf_ctl *ctl, uint32_t slot)
+{
+	if (ctl == NULL)
+		return fail(-EINVAL, "mf_ctl_bulk_release: no handle");
+	if (slot >= MF_BULK_SLOTS || ctl->bulk_state[slot] != BULK_HELD)
+		return fail(-EINVAL, "bulk slot %u is not held by this caller (a slot carried by a "
+			    "request is freed when its completion is handed out)", slot);
+	ctl->bulk_state[slot] = BULK_FREE;
+	return 0;
+}
+
 /* ---- completions ----------------------------------------------------------------------- */
 
 static void release_slot(struct mf_ctl *ctl, uint32_t slot)
 {
 	slot &= MF_RING_MASK;
 	if (ctl->busy[slot]) {
+		if (ctl->bulk_of[slot]) /* the core has answered: its bulk slot is free again */
+			ctl->bulk_state[ctl->bulk_of[slot] - 1] = BULK_FREE;
+		ctl->bulk_of[slot] = 0;
 		ctl->busy[slot] = 0;
 		ctl->abandoned[slot] = 0;
 		ctl->n_busy--;

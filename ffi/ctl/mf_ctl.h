@@ -62,10 +62,21 @@ MF_CTL_API int mf_ctl_submit(struct mf_ctl *ctl, uint64_t ctx, uint16_t op, cons
 
 /* Queue up to n requests at once, publishing them with one index store. reqs[i].ctx, .op,
  * .flags, .args and .in_len are taken from the caller; the inputs lie back to back in `in`
- * (reqs[0].in_len bytes, then reqs[1].in_len, ...). Returns how many were queued (fewer than n
+ * (reqs[0].in_len bytes, then reqs[1].in_len, ...), but for bulk requests (flags, below). Returns how many were queued (fewer than n
  * when the in-flight limit is reached), or -EAGAIN when none could be, or another -errno. */
 MF_CTL_API int mf_ctl_submit_batch(struct mf_ctl *ctl, const struct mf_request *reqs,
 				   uint32_t n, const void *in, uint32_t in_total);
+
+/* Bulk slots: inputs of up to MF_BULK_SLOT_SIZE bytes (an aggregate send's messages), for ops
+ * that take them. Acquire a slot (its index, or -EAGAIN while all MF_BULK_SLOTS are in use),
+ * write the input into it, then submit with mf_ctl_submit_batch() and reqs[i].flags =
+ * MF_REQ_BULK_FLAGS(slot), in_len = the input's length (nothing of `in` is used for it). The
+ * slot is free again once that request's completion is handed out; a slot acquired and not
+ * submitted goes back with mf_ctl_bulk_release(). */
+MF_CTL_API int mf_ctl_bulk_acquire(struct mf_ctl *ctl);
+MF_CTL_API int mf_ctl_bulk_write(struct mf_ctl *ctl, uint32_t slot, uint32_t offset,
+				 const void *src, uint32_t len);
+MF_CTL_API int mf_ctl_bulk_release(struct mf_ctl *ctl, uint32_t slot);
 
 /* Hand out up to max completions. Completion i goes to out[i]; its reply (out[i].out_len bytes,
  * also stored in reply_lens[i]) is copied into reply_buf right after completion i-1's reply,

@@ -8,6 +8,8 @@ import { expect } from 'chai';
 import {
   ABI_MAJOR,
   ARENA_SLOT_SIZE,
+  BULK_SLOTS,
+  BULK_SLOT_SIZE,
   CoreGoneError,
   Manifold,
   NotRunningError,
@@ -284,6 +286,19 @@ describe('Manifold client against manifold-core (net_null)', function () {
     // a part that is not bytes is refused at once, and the client goes on serving
     const bad = await m.request(Op.NOP, undefined, [half, 42 as unknown as Uint8Array]).catch((e: unknown) => e);
     expect(String(bad)).to.match(/input parts must be Uint8Arrays \(Buffers\), not number/);
+    await m.request(Op.NOP);
+  });
+
+  it('a bulk input goes only to an op that takes one, up to a bulk slot; the slots come back', async () => {
+    const m = client();
+    const big = new Uint8Array(ARENA_SLOT_SIZE * 3);
+    // more bulk requests than bulk slots: each waits for a slot, each is refused by the core
+    // (NOP takes no bulk input) and says so; none is lost, and the slots are free afterwards
+    const refused = await Promise.all(Array.from({ length: BULK_SLOTS * 3 }, () =>
+      m.request(Op.NOP, undefined, [big.subarray(0, 100), big], { bulk: true }).catch((e: unknown) => e)));
+    for (const e of refused) expect(String(e)).to.match(/NOP takes no bulk input; send it without the BULK flag/);
+    const tooBig = await m.request(Op.NOP, undefined, [new Uint8Array(BULK_SLOT_SIZE + 1)], { bulk: true }).catch((e: unknown) => e);
+    expect(String(tooBig)).to.match(new RegExp(`input is ${BULK_SLOT_SIZE + 1} bytes, a bulk slot holds at most ${BULK_SLOT_SIZE}`));
     await m.request(Op.NOP);
   });
 

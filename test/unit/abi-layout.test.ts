@@ -200,6 +200,9 @@ describe('ABI layout: ffi/structs.ts against libmanifold_ctl', () => {
       MF_PORT_NONE: S.PORT_NONE,
       MF_PORT_KEEP: S.PORT_KEEP,
       MF_CNT_CAPACITY: S.CNT_CAPACITY,
+      MF_BULK_SLOTS: S.BULK_SLOTS,
+      MF_BULK_SLOT_SIZE: S.BULK_SLOT_SIZE,
+      MF_REQ_BULK: S.REQ_BULK,
     };
     for (const [k, v] of Object.entries(ts)) expect(c.get(k), k).to.equal(v);
     expect(n.abiVersion()).to.equal(S.ABI_MAJOR * 65536 + S.ABI_MINOR);
