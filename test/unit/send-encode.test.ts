@@ -20,7 +20,7 @@ import {
 import { SendBatch, type SendChunk } from '../../ffi/send-batch.js';
 import { bucketQuantile, decodeLateness, decodeReport } from '../../ffi/send-report.js';
 import { SendInputError } from '../../ffi/errors.js';
-import { ARENA_SLOT_SIZE } from '../../ffi/structs.js';
+import { ARENA_SLOT_SIZE, BULK_SLOT_SIZE } from '../../ffi/structs.js';
 
 interface RawDest { ip: number; src_ip: number; udp_port: number; src_udp_port: number; kind: number; has_mac: number; mac: number[]; policy: string }
 interface RawMsg { time: number | bigint; frame: number; dest: number; len: number; frame_type: number; flags: number; reserved: number[] }
@@ -135,6 +135,38 @@ describe('SendBatch wire form', function () {
     b.reset();
     expect([b.length, b.destinations, b.bytes]).to.deep.equal([0, 0, 0]);
     expect(() => b.chunks()).to.throw(SendInputError, /no message/);
+  });
+
+  it('a batch of one record size is cut by arithmetic exactly as by the walk, every byte rewritten after reset()', () => {
+    const shapes: [number, number, number, number][] = [ // destinations, messages, payload, slot
+      [64, 65536, 64, BULK_SLOT_SIZE], [1, 1, 0, ARENA_SLOT_SIZE], [300, 1000, 100, ARENA_SLOT_SIZE],
+      [4096, 30000, 1400, BULK_SLOT_SIZE], [10, 185, 64, ARENA_SLOT_SIZE], [2, 7, 8192, ARENA_SLOT_SIZE],
+    ];
+    for (const [nd, nm, len, slot] of shapes) {
+      const b = new SendBatch({ timing: 'asap' });
+      for (let i = 0; i < nd; i++) b.dest({ ip: '198.18.1.2', port: 1 + i });
+      // a first fill with other bytes, then reset: what add() writes must replace all of it
+      const junk = new Uint8Array(Math.min(len + 7, SEND_MAX_PAYLOAD)).fill(0xee);
+      for (let i = 0; i < Math.min(nm, 50); i++) b.add(i % nd, junk.subarray(0, Math.min(len + (i % 8), junk.length)));
+      b.reset(true);
+      const p = new Uint8Array(len);
+      for (let i = 0; i < nm; i++) {
+        if (len > 0) p[0] = i & 255;
+        b.add((i * 7) % nd, p);
+      }
+      const fast = b.plan(slot);
+      Reflect.set(b, 'recSize', -1); // what plan() does for records of different sizes
+      const walked = b.plan(slot);
+      expect(fast, `${nd} dests, ${nm} x ${len} B, slot ${slot}`).to.deep.equal(walked);
+      const whole = Buffer.concat(fast.map((c) => Buffer.concat(b.chunkParts(c))));
+      const again = new SendBatch({ timing: 'asap' });
+      for (let i = 0; i < nd; i++) again.dest({ ip: '198.18.1.2', port: 1 + i });
+      for (let i = 0; i < nm; i++) {
+        if (len > 0) p[0] = i & 255;
+        again.add((i * 7) % nd, p);
+      }
+      expect(whole.equals(Buffer.concat(again.plan(slot).map((c) => Buffer.concat(again.chunkParts(c))))), 'bytes as a fresh batch').to.equal(true);
+    }
   });
 
   it('marks the last message of every frame, inferred or explicit', () => {
