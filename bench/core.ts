@@ -5,14 +5,15 @@ import { Appliance } from '../apps/appliance/appliance.js';
 import { Manifold } from '../ffi/index.js';
 import type { BenchContext } from './harness.js';
 
+/** fn gets the client, and the core's process id (for bench/thread-cpu.ts). */
 export async function withCore<T>(ctx: BenchContext, config: object,
-  fn: (m: Manifold) => Promise<T>): Promise<T> {
+  fn: (m: Manifold, pid: number | undefined) => Promise<T>): Promise<T> {
   const appliance = new Appliance(validateConfig(config), { onCoreLine: (line) => ctx.log(`core: ${line}`) });
   await appliance.start();
   let m: Manifold | undefined;
   try {
     m = Manifold.attach(appliance.name);
-    return await fn(m);
+    return await fn(m, appliance.pid);
   } finally {
     m?.close();
     await appliance.stop();

@@ -4,6 +4,7 @@
 // window the same way: start, warm up, clear the counters, wait, read them.
 import { TestPmd } from '../apps/peers/testpmd.js';
 import { sleep, type BenchContext } from './harness.js';
+import { CpuWindow } from './thread-cpu.js';
 
 export const WARMUP_MS = 1000;
 
@@ -20,6 +21,11 @@ export interface TestpmdRun {
 
 /** Packets per second of `run.counter` on `run.ports` over ctx.seconds after a warm-up. */
 export async function testpmdRate(ctx: BenchContext, run: TestpmdRun): Promise<number> {
+  return (await testpmdRates(ctx, run)).pps;
+}
+
+/** The same rate, and per second its forwarding lcore was on its CPU (bench/thread-cpu.ts). */
+export async function testpmdRates(ctx: BenchContext, run: TestpmdRun): Promise<{ pps: number; ppsOnCpu: number }> {
   const pmd = new TestPmd();
   await pmd.start({
     eal: ['-l', '0-1', '--no-pci', '--no-huge', '-m', '512', ...run.vdevs.flatMap((v) => ['--vdev', v]),
@@ -30,12 +36,13 @@ export async function testpmdRate(ctx: BenchContext, run: TestpmdRun): Promise<n
     await pmd.cmd('start');
     await sleep(WARMUP_MS);
     await pmd.cmd('clear port stats all');
-    const t0 = process.hrtime.bigint();
+    const window = new CpuWindow(pmd.pid);
     await sleep(ctx.seconds * 1000);
     const out = await pmd.cmd(`show port stats ${run.ports}`);
-    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    const { elapsed, onCpu } = window.end();
     await pmd.cmd('stop');
-    return TestPmd.sumCounter(out, run.counter) / elapsed;
+    const packets = TestPmd.sumCounter(out, run.counter);
+    return { pps: packets / elapsed, ppsOnCpu: packets / onCpu };
   } finally {
     await pmd.stop();
   }

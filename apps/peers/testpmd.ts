@@ -24,6 +24,11 @@ export class TestPmd {
   private exited = false;
   readonly filePrefix = `mf-testpmd-${process.pid}-${nextRun++}`;
 
+  /** testpmd's process id while it runs (stdbuf execs it, so the child is testpmd itself). */
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child?.pid;
+  }
+
   async start(opts: TestPmdOptions): Promise<string> {
     const eal = [...opts.eal, '--file-prefix', this.filePrefix];
     // testpmd printf()s its output but writes its prompt straight to the fd: unbuffered stdout

@@ -1,26 +1,36 @@
 // Policy updates under traffic: how many updates per second TypeScript gets applied (each one a
 // new table built, published with one atomic store, the old one freed after an RCU grace
 // period), and the redirect rate while 10,000 updates per second are applied to the very
-// policy that redirects the stream, against the same rate with no updates (the anchor).
+// policy that redirects the stream, against the same rate with no updates just before and just
+// after (the anchor, their mean).
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Manifold } from '../../ffi/index.js';
 import { withCore } from '../core.js';
 import { sleep, type BenchEntry, type Measurement } from '../harness.js';
+import { CpuWindow } from '../thread-cpu.js';
 import { coreConfig, redirect, streamPcap } from './policy-common.js';
 
 const WARMUP_MS = 1000;
 const TARGET_UPDATES = 10_000;
 const DEPTH = 256; // updates in flight at once (the ring holds 64; the rest queue in the client)
 
-async function txRate(m: Manifold, seconds: number, during?: () => Promise<number>): Promise<{ pps: number; updates: number }> {
+interface Phase { pps: number; ppsOnCpu: number; updates: number }
+
+const mpps = (p: Phase): string =>
+  `${(p.pps / 1e6).toFixed(2)} Mpps (${(p.ppsOnCpu / 1e6).toFixed(2)} per second on CPU)`;
+
+/** The tx rate over a window, also per second the worker was on its CPU (bench/thread-cpu.ts). */
+async function txRate(m: Manifold, pid: number | undefined, seconds: number,
+  during?: () => Promise<number>): Promise<Phase> {
   await m.clearStats('all');
-  const t0 = process.hrtime.bigint();
+  const window = new CpuWindow(pid);
   const updates = during ? await during() : (await sleep(seconds * 1000), 0);
   const stats = await m.stats();
-  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { pps: (stats.ports[1]?.counters.tx_packets ?? 0) / elapsed, updates: updates / elapsed };
+  const { elapsed, onCpu } = window.end();
+  const packets = stats.ports[1]?.counters.tx_packets ?? 0;
+  return { pps: packets / elapsed, ppsOnCpu: packets / onCpu, updates: updates / elapsed };
 }
 
 /** As many updates as the core takes for `seconds`, DEPTH in flight. */
@@ -57,18 +67,23 @@ export const policyUpdates: BenchEntry = {
   async run(ctx): Promise<Measurement[]> {
     const pcap = streamPcap(18);
     try {
-      return await withCore(ctx, coreConfig(`bench-pup-${process.pid % 100000}`, pcap), async (m) => {
+      return await withCore(ctx, coreConfig(`bench-pup-${process.pid % 100000}`, pcap), async (m, pid) => {
         await m.policies.add(redirect('upd'));
         // The application shares the control lcore's CPU (0), as it would in a deployment;
         // left free, the scheduler puts it on the worker's CPU and measures that instead.
         spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]);
         await sleep(WARMUP_MS);
-        const idle = await txRate(m, ctx.seconds);
-        ctx.log(`redirect, no updates: ${(idle.pps / 1e6).toFixed(2)} Mpps`);
-        const max = await txRate(m, ctx.seconds, () => flat(m, ctx.seconds));
-        ctx.log(`updates, as fast as they go: ${max.updates.toFixed(0)}/s (redirect meanwhile ${(max.pps / 1e6).toFixed(2)} Mpps)`);
-        const busy = await txRate(m, ctx.seconds, () => paced(m, ctx.seconds, TARGET_UPDATES));
-        ctx.log(`redirect while ${busy.updates.toFixed(0)} updates/s: ${(busy.pps / 1e6).toFixed(2)} Mpps`);
+        const max = await txRate(m, pid, ctx.seconds, () => flat(m, ctx.seconds));
+        ctx.log(`updates, as fast as they go: ${max.updates.toFixed(0)}/s (redirect meanwhile ${mpps(max)})`);
+        // The window with updates between two without, the anchor their mean: a drift in what
+        // else the machine runs weighs on both sides alike.
+        const before = await txRate(m, pid, ctx.seconds);
+        ctx.log(`redirect, no updates: ${mpps(before)}`);
+        const busy = await txRate(m, pid, ctx.seconds, () => paced(m, ctx.seconds, TARGET_UPDATES));
+        ctx.log(`redirect while ${busy.updates.toFixed(0)} updates/s: ${mpps(busy)}`);
+        const after = await txRate(m, pid, ctx.seconds);
+        ctx.log(`redirect, no updates again: ${mpps(after)}`);
+        const idle: Phase = { pps: (before.pps + after.pps) / 2, ppsOnCpu: (before.ppsOnCpu + after.ppsOnCpu) / 2, updates: 0 };
         spawnSync('taskset', ['-a', '-p', '-c', `0-${Math.max(0, cpus().length - 1)}`, String(process.pid)]);
         const st = await m.policies.stats('upd');
         return [{
@@ -79,7 +94,15 @@ export const policyUpdates: BenchEntry = {
           metric: `redirect rate while ${TARGET_UPDATES} updates/s are applied`, unit: 'packets/s', better: 'higher',
           ours: busy.pps, anchor: idle.pps, anchorName: 'the same, no updates', targetRatio: 0.95,
           notes: `updates achieved: ${busy.updates.toFixed(0)}/s; policy matched ${st.matched.packets} in all; ` +
-            'the TypeScript process is pinned to CPU 0 with the control lcore; the worker has CPU 1',
+            'the TypeScript process is pinned to CPU 0 with the control lcore; the worker has CPU 1; the anchor is ' +
+            `the mean of a window before and one after (${(before.pps / 1e6).toFixed(2)}, ${(after.pps / 1e6).toFixed(2)} Mpps)`,
+        }, {
+          metric: `the same, per second the worker was on its CPU`, unit: 'packets/s', better: 'higher',
+          ours: busy.ppsOnCpu, anchor: idle.ppsOnCpu, anchorName: 'the same, no updates', targetRatio: 0.95,
+          notes: 'what the updates cost the worker itself: with CPU 0 busy with the updates, the scheduler moves ' +
+            "other processes onto the worker's CPU; their time (schedstat run-queue wait of rte-worker-*) is taken " +
+            `out of both windows (on CPU: ${((idle.pps / idle.ppsOnCpu) * 100).toFixed(0)} % idle, ` +
+            `${((busy.pps / busy.ppsOnCpu) * 100).toFixed(0)} % busy)`,
         }];
       });
     } finally {
