@@ -3,13 +3,14 @@
 // batch, backpressure is a typed error that waitForRoom waits out, and reports resolve the
 // right promises, many per reap.
 import { expect } from 'chai';
-import type { Manifold, Reply, RequestInput } from '../../ffi/client.js';
+import type { Manifold, Reply, RequestInput, RequestOptions } from '../../ffi/client.js';
+import { ARENA_SLOT_SIZE, BULK_SLOT_SIZE } from '../../ffi/structs.js';
 import { RequestRejectedError, SendBackpressureError, errnoNumber } from '../../ffi/errors.js';
 import { SO, SendFlag, SendOp } from '../../ffi/send-abi.js';
 import { SendBatch } from '../../ffi/send-batch.js';
 import { Sender } from '../../ffi/send.js';
 
-interface Submitted { op: number; batch: number; flags: number; nMsgs: number; nDests: number }
+interface Submitted { op: number; batch: number; flags: number; nMsgs: number; nDests: number; bulk: boolean; bytes: number }
 
 /** A core in miniature: takes chunks, finishes a batch `doneAfter` reaps after its commit. */
 class FakeCore {
@@ -28,7 +29,7 @@ class FakeCore {
   /** the reply to a committing chunk comes this late (the batch is done meanwhile) */
   commitReplyDelayMs = 0;
 
-  request = (op: number, args?: Uint8Array, input?: RequestInput): Promise<Reply> => {
+  request = (op: number, args?: Uint8Array, input?: RequestInput, opts: RequestOptions = {}): Promise<Reply> => {
     const a = Buffer.from(args ?? new Uint8Array(0));
     const reply = (data: Buffer): Promise<Reply> => new Promise((r) => setImmediate(() => r({ op, status: 0, reason: '', data })));
     const reject = (errno: string, reason: string): Promise<Reply> => Promise.reject(new RequestRejectedError({ errno: -errnoNumber(errno), status: -errnoNumber(errno), reason, op: `op ${op}` }));
@@ -39,7 +40,7 @@ class FakeCore {
       let batch = a.readUInt32LE(SO.arg.batch);
       const flags = a.readUInt16LE(SO.arg.flags);
       const nMsgs = inp.readUInt32LE(SO.chunk.n_msgs);
-      this.log.push({ op, batch, flags, nMsgs, nDests: inp.readUInt16LE(SO.chunk.n_dests) });
+      this.log.push({ op, batch, flags, nMsgs, nDests: inp.readUInt16LE(SO.chunk.n_dests), bulk: opts.bulk === true, bytes: inp.length });
       const fail = this.failAt.get(this.submits);
       if (fail) {
         if (batch !== 0) this.open.delete(batch);
@@ -104,23 +105,32 @@ function bigBatch(msgs: number, dests = 10): SendBatch {
 }
 
 describe('Sender against a fake core', () => {
-  it('opens with the first chunk, sends the rest in order under its id, commits with the last', async () => {
+  it('opens with the first chunk, sends the rest in order under its id, commits with the last, in bulk slots', async () => {
     const core = new FakeCore();
-    const b = bigBatch(1000);
-    const plans = b.plan().length;
+    const b = bigBatch(12000); // 2.7 MB: three bulk-slot chunks
+    const plans = b.plan(BULK_SLOT_SIZE).length;
+    expect(plans).to.equal(3);
     const report = await core.sender().send(b);
-    expect(report).to.deep.include({ batch: 41, messages: 1000, sent: 1000 });
+    expect(report).to.deep.include({ batch: 41, messages: 12000, sent: 12000 });
     expect(core.log).to.have.length(plans);
     expect(core.log[0]!.batch).to.equal(0);
     expect(core.log.slice(1).every((s) => s.batch === 41)).to.equal(true);
     expect(core.log.map((s) => s.flags & SendFlag.COMMIT)).to.deep.equal(core.log.map((_, i) => (i === plans - 1 ? SendFlag.COMMIT : 0)));
-    expect(core.log.reduce((s, c) => s + c.nMsgs, 0)).to.equal(1000);
+    expect(core.log.reduce((s, c) => s + c.nMsgs, 0)).to.equal(12000);
+    expect(core.log.every((s) => s.bulk && s.bytes <= BULK_SLOT_SIZE && s.bytes > ARENA_SLOT_SIZE)).to.equal(true);
+  });
+
+  it('a batch that fits one arena slot goes as one request there, not through a bulk slot', async () => {
+    const core = new FakeCore();
+    const report = await core.sender().send(bigBatch(20));
+    expect(report).to.deep.include({ messages: 20, sent: 20 });
+    expect(core.log.map((s) => [s.bulk, s.flags & SendFlag.COMMIT, s.nMsgs])).to.deep.equal([[false, SendFlag.COMMIT, 20]]);
   });
 
   it('a refused chunk aborts the batch and rejects with its reason and messages', async () => {
     const core = new FakeCore();
     core.failAt.set(3, { errno: 'EINVAL', reason: 'message 170: payload is bad' });
-    const b = bigBatch(1000);
+    const b = bigBatch(12000);
     const err = await core.sender().send(b).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(RequestRejectedError);
     expect((err as RequestRejectedError).op).to.equal('SEND_SUBMIT');
