@@ -192,7 +192,8 @@ opt_port(struct mf_config *cfg, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-/* An EAL lcore list as "0-1" or "0,2,4-5"; no EAL (...)@ groups. */
+/* An EAL lcore list as "0-1" or "0,2,4-5", where an lcore may name the CPU it runs on: "0@1,1@1"
+ * (both lcores on CPU 1, so a client can have CPU 0 to itself). No EAL (...)@ groups. */
 static int
 opt_lcores(struct mf_config *cfg, const char *v, unsigned int n_cpus, char *err, size_t errlen)
 {
@@ -218,11 +219,28 @@ opt_lcores(struct mf_config *cfg, const char *v, unsigned int n_cpus, char *err,
 		}
 		if (a > b || b > MF_MAX_LCORE_ID)
 			goto bad;
-		if (b >= n_cpus)
+		if (*end == '@') {
+			unsigned long cpu;
+
+			if (a != b || !isdigit((unsigned char)end[1]))
+				goto bad;
+			cpu = strtoul(end + 1, &end, 10);
+			if (cpu >= n_cpus)
+				return fail(err, errlen, "--lcores '%s' puts lcore %lu on CPU %lu, which "
+					    "does not exist; this machine has CPUs 0..%u", v, a, cpu,
+					    n_cpus - 1);
+			cfg->lcores_mapped = true;
+		} else if (b >= n_cpus) {
 			return fail(err, errlen, "--lcores '%s' names lcore %lu, which does not "
-				    "exist; this machine has lcores 0..%u", v, b, n_cpus - 1);
-		for (id = (unsigned int)a; id <= b; id++)
+				    "exist; this machine has lcores 0..%u (or give it a CPU: %lu@0)",
+				    v, b, n_cpus - 1, b);
+		}
+		for (id = (unsigned int)a; id <= b; id++) {
+			if (seen[id])
+				return fail(err, errlen, "--lcores '%s' lists lcore %u twice; list each "
+					    "once", v, id);
 			seen[id] = 1;
+		}
 		if (*end == ',' && end[1] != '\0')
 			end++;
 		else if (*end != '\0')
@@ -244,7 +262,8 @@ opt_lcores(struct mf_config *cfg, const char *v, unsigned int n_cpus, char *err,
 	return 0;
 bad:
 	return fail(err, errlen, "--lcores '%s' is not a valid lcore list; use ids and ranges "
-		    "like 0-1 or 0,2,3 (the first is the control lcore)", v);
+		    "like 0-1 or 0,2,3, or lcores on CPUs like 0@1,1@1 (the first is the control "
+		    "lcore)", v);
 }
 
 static int
@@ -652,7 +671,8 @@ mf_args_usage(FILE *f)
 		"                  file prefix manifold-NAME\n"
 		"  --lcores LIST   EAL lcore list (default 0-1, or 0 on a one-CPU machine);\n"
 		"                  the first is the control lcore, the others are workers;\n"
-		"                  a single lcore does both\n"
+		"                  a single lcore does both; LCORE@CPU puts an lcore on a CPU\n"
+		"                  (0@1,1@1: both on CPU 1, CPU 0 left to the application)\n"
 		"  --huge MODE     auto: hugepages when enough are free and a hugetlbfs is\n"
 		"                  mounted; on: require them; off: --no-huge --no-shconf\n"
 		"                  (default auto)\n"

@@ -56,8 +56,9 @@ struct mf_port_conf {
 struct mf_config {
 	bool help;
 	char name[MF_INSTANCE_NAME_MAX + 1];
-	char lcores[MF_LCORES_LEN];    /* EAL -l list */
+	char lcores[MF_LCORES_LEN];    /* EAL -l list (--lcores when lcores_mapped) */
 	unsigned int n_lcores;         /* lcores in that list */
+	bool lcores_mapped;            /* some lcore names its CPU (lcore@cpu) */
 	unsigned int lcore_ids[MF_MAX_LCORES]; /* ascending; [0] is the main (control) lcore */
 	enum mf_huge huge;
 	unsigned int mem_mb;

@@ -43,7 +43,7 @@ mf_eal_args_build(struct mf_eal_args *ea, const struct mf_config *cfg, int hugep
 
 	memset(ea, 0, sizeof(*ea));
 	rc |= add(ea, "manifold-core");
-	rc |= add(ea, "-l");
+	rc |= add(ea, cfg->lcores_mapped ? "--lcores" : "-l");
 	rc |= add(ea, "%s", cfg->lcores);
 	/* Always a prefix of our own, so instances and testpmd run side by side. */
 	rc |= add(ea, "--file-prefix");

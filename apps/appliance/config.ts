@@ -33,7 +33,8 @@ export interface PortConfig {
 export interface ApplianceConfig {
   /** Instance name: control segment and EAL file prefix. Default "default". */
   name?: string;
-  /** EAL lcore list ("0-1") or a count of lcores (1 = control and worker share one). */
+  /** EAL lcore list ("0-1", or lcores on CPUs: "0@1,1@1") or a count of lcores (1 = control
+   * and worker share one). */
   lcores?: string | number;
   /** Hugepages: "auto" (use when reserved), "on" (require), "off" (--no-huge). */
   hugepages?: HugeMode;
@@ -79,7 +80,7 @@ const PCI_RE = /^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
 const VDEV_DRIVERS = ['net_null', 'net_ring', 'net_tap', 'net_virtio_user', 'net_af_packet',
   'net_af_xdp', 'net_pcap', 'net_memif', 'net_vhost'];
 const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
-const LCORES_RE = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+const LCORES_RE = /^\d+(-\d+|@\d+)?(,\d+(-\d+|@\d+)?)*$/;
 
 const TOP_KEYS = ['name', 'lcores', 'hugepages', 'memoryMb', 'mbufs', 'mbufDataRoom', 'policyMbufs', 'forward',
   'backoff', 'burst', 'workerSched', 'ports', 'policies'];
@@ -227,7 +228,7 @@ export function validateConfig(value: unknown, source?: string): ApplianceConfig
   const lc = value.lcores;
   if (lc !== undefined && !(typeof lc === 'string' && LCORES_RE.test(lc)) &&
     !(typeof lc === 'number' && Number.isInteger(lc) && lc >= 1 && lc <= 16)) {
-    problems.push('lcores: must be an EAL lcore list like "0-1" or "0,2", or a count 1-16');
+    problems.push('lcores: must be an EAL lcore list like "0-1", "0,2" or "0@1,1@1" (lcore@CPU), or a count 1-16');
   }
   if (value.hugepages !== undefined && !['auto', 'on', 'off'].includes(value.hugepages as string)) {
     problems.push('hugepages: must be "auto", "on" or "off"');

@@ -34,10 +34,11 @@ export function anchorScript(name: string): string {
   return file;
 }
 
-/** One worker lcore sending into net_null; the Node process shares CPU 0 with the control lcore. */
-export function sendCoreConfig(name: string): object {
+/** One worker lcore sending into net_null; lcores as given (default: control on CPU 0, the
+ * worker on CPU 1). */
+export function sendCoreConfig(name: string, lcores = '0-1'): object {
   return {
-    name, lcores: '0-1', hugepages: 'off', memoryMb: 1024, forward: 'drop',
+    name, lcores, hugepages: 'off', memoryMb: 1024, forward: 'drop',
     ports: [{ name: 'out', dev: 'net_null0,no-rx=1', ip: CORE_NET.port }],
   };
 }

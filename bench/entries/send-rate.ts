@@ -27,8 +27,9 @@ const IN_FLIGHT = 4;
 /** add() this many messages, then give the event loop a turn so submits and reaps progress. */
 const SLICE = 8192;
 const TARGET_RATE = 10e6;
-/** Where Node runs while manifold is measured (see manifoldRate). */
-const NODE_CPU = '1';
+/** Where Node runs while manifold is measured, and the core's lcores (see manifoldRate). */
+const NODE_CPU = '0';
+const CORE_LCORES = '0@1,1@1';
 
 interface AnchorRate { sent: number; seconds: number; rate: number }
 
@@ -59,12 +60,12 @@ function kernelRates(ctx: BenchContext): { mmsg: Map<number, AnchorRate>; dgram:
 interface OursResult { rate: number; txRate: number; buildRate: number; coreSpanRate: number; notes: string }
 
 async function manifoldRate(ctx: BenchContext): Promise<OursResult> {
-  return withCore(ctx, sendCoreConfig(`bench-srate-${process.pid}`), async (m) => {
-    // Node on CPU 1 with the worker, away from the control lcore on CPU 0. Measured both ways
-    // once chunks went to bulk slots: Node on CPU 0 (beside the control lcore, which then
-    // takes ~20 % of that CPU) gave 7.7-10.4 M msgs/s, on CPU 1 (beside the worker, ~35 ns a
-    // message) 8.3-10.2: the same within this host's noise. The "Node busy" figure says how
-    // much of its CPU Node had.
+  return withCore(ctx, sendCoreConfig(`bench-srate-${process.pid}`, CORE_LCORES), async (m) => {
+    // Two CPUs: the application gets one, manifold's control lcore and worker share the other
+    // (lcore@CPU). Measured the three ways, same binary, alternating: Node on CPU 0 beside
+    // the control lcore (~20 % of that CPU) 10.3 M msgs/s; Node on CPU 1 beside the worker
+    // 6.1-9.9; Node alone on CPU 0 with both lcores on CPU 1 13.2-13.5. The "Node busy"
+    // figure says how much of its CPU Node had.
     spawnSync('taskset', ['-a', '-p', '-c', NODE_CPU, String(process.pid)]);
     try {
       return await measure(ctx, m);
@@ -147,7 +148,7 @@ async function measure(ctx: BenchContext, m: Manifold): Promise<OursResult> {
       `Node busy ${(nodeBusy * 100).toFixed(0)} % of its CPU; SendBatch.add alone ${(result.buildRate / 1e6).toFixed(2)} M msgs/s; core first..last departure ${(result.coreSpanRate / 1e6).toFixed(2)} M msgs/s`);
     result.notes = `${loadNote()} at the end; ${messages} messages in batches of ${PER_BATCH}, ${IN_FLIGHT} in flight; core reported ${sent} sent, ` +
       `${dropped} dropped${dropped ? ' ' + JSON.stringify(dropsByReason) : ''}; port tx_packets ${tx} (${(result.txRate / 1e6).toFixed(2)} M/s); ` +
-      `Node pinned to CPU 1 with the worker (the control lcore has CPU 0); SendBatch.add alone runs at ${(result.buildRate / 1e6).toFixed(2)} M msgs/s, the core's first..last departure at ` +
+      `Node pinned to CPU ${NODE_CPU}, the core's lcores ${CORE_LCORES}; SendBatch.add alone runs at ${(result.buildRate / 1e6).toFixed(2)} M msgs/s, the core's first..last departure at ` +
       `${(result.coreSpanRate / 1e6).toFixed(2)} M msgs/s`;
     return result;
   }

@@ -192,7 +192,10 @@ test_args(void)
 	CHECK(cfg.port[2].mac_explicit && memcmp(cfg.port[2].peer_mac, macx, 6) == 0);
 	CHECK(cfg.port[0].mode == MF_FWD_DROP && cfg.port[0].peer == 1);
 	CHECK(cfg.port[1].mode == MF_FWD_MAC && cfg.port[1].peer == 0);
-	CHECK(parse(&cfg, err, "--lcores 0,1") == 0 && cfg.n_lcores == 2);
+	CHECK(parse(&cfg, err, "--lcores 0,1") == 0 && cfg.n_lcores == 2 && !cfg.lcores_mapped);
+	/* lcores on CPUs: more lcores than CPUs, EAL gets them with --lcores */
+	CHECK(parse(&cfg, err, "--lcores 0@1,2@1,1@0") == 0 && cfg.n_lcores == 3 && cfg.lcores_mapped &&
+	      cfg.lcore_ids[0] == 0 && cfg.lcore_ids[1] == 1 && cfg.lcore_ids[2] == 2);
 	CHECK(parse(&cfg, err, "--mbuf-data-room 65535") == 0 && cfg.mbuf_data_room == 65535);
 	CHECK(parse(&cfg, err, "--mbuf-data-room=256") == 0 && cfg.mbuf_data_room == 256);
 	CHECK(cfg.policy_mbufs == 16383);
@@ -219,6 +222,11 @@ test_args(void)
 	ERR_HAS("--lcores 1-0", "not a valid lcore list");
 	ERR_HAS("--lcores 0,,1", "not a valid lcore list");
 	ERR_HAS("--lcores (0-1)@0", "not a valid lcore list");
+	ERR_HAS("--lcores 0-1@1", "not a valid lcore list");
+	ERR_HAS("--lcores 0@", "not a valid lcore list");
+	ERR_HAS("--lcores 0@7", "puts lcore 0 on CPU 7, which does not exist");
+	ERR_HAS("--lcores 0@0,0@1", "lists lcore 0 twice");
+	ERR_HAS("--lcores 0,2", "names lcore 2, which does not exist; this machine has lcores 0..1 (or give it a CPU: 2@0)");
 	ERR_HAS("--port p0", "has no '='");
 	ERR_HAS("--port =net_null0", "port name must have 1 to 31");
 	ERR_HAS("--port p.0=net_null0", "port name 'p.0' is not valid");
@@ -321,6 +329,10 @@ test_eal_args(void)
 	CHECK(!has_arg(&ea, "--no-shconf", NULL));
 	CHECK(has_arg(&ea, "--file-prefix", "manifold-default"));
 	CHECK(has_arg(&ea, "--log-level=8", NULL));
+
+	CHECK(parse(&cfg, err, "--lcores 0@1,1@1 --port p0=net_null0") == 0);
+	CHECK(mf_eal_args_build(&ea, &cfg, 0) == 0);
+	CHECK(has_arg(&ea, "--lcores", "0@1,1@1") && !has_arg(&ea, "-l", NULL));
 }
 
 static void

@@ -94,3 +94,57 @@ describe('aggregate sends built on the worker (runs), net_null', function () {
     expect(Number(fed![1])).to.equal(0);
   });
 });
+
+// Two workers, each owning one port: a batch to destinations on both ports goes to each
+// worker as runs of its own messages. This machine may have two CPUs only, so the lcores are
+// placed on CPUs explicitly (lcore@CPU): the control lcore on CPU 0, both workers on CPU 1.
+describe('aggregate sends with two workers, each owning a port (runs on both)', function () {
+  this.timeout(120_000);
+  const name = uniqueName('sruns2');
+  let app: RunningAppliance;
+  let mf: Manifold;
+
+  before(async () => {
+    app = await startAppliance({
+      name, lcores: '0@0,1@1,2@1', hugepages: 'off', memoryMb: 512, forward: 'drop',
+      ports: [
+        { name: 'a', dev: 'net_null0,no-rx=1', ip: '198.18.93.1/24' },
+        { name: 'b', dev: 'net_null1,no-rx=1', ip: '198.18.94.1/24' },
+      ],
+    });
+    mf = Manifold.attach(name);
+  });
+
+  after(async () => {
+    mf?.close();
+    await cleanupAppliances([name]);
+  });
+
+  it('every message leaves by the port of its destination, built by that port\'s worker', async () => {
+    const info = await mf.version();
+    expect(info.nWorkers).to.equal(2);
+    const b = new SendBatch({ timing: 'asap' });
+    // destinations alternate between the two ports' subnets
+    for (let i = 0; i < DESTS; i++) {
+      b.dest({ ip: `198.18.${i % 2 === 0 ? 93 : 94}.${10 + i}`, port: 7000 + i, mac: '02:00:00:00:93:02' });
+    }
+    const n = 100_001;
+    const payload = new Uint8Array(48).fill(7);
+    for (let i = 0; i < n; i++) b.add(i % DESTS, payload);
+    const before = (await mf.stats()).ports.map((p) => p.counters.tx_packets ?? 0);
+    const r = await mf.send(b, { waitForRoom: true });
+    expectAccounted(r, n);
+    expect(r.sent).to.equal(n);
+    const after = (await mf.stats()).ports.map((p) => p.counters.tx_packets ?? 0);
+    const onA = Math.ceil(n / 2); // even destination indexes: messages 0, 2, 4, ...
+    expect([after[0]! - before[0]!, after[1]! - before[1]!]).to.deep.equal([onA, n - onA]);
+
+    mf.close();
+    await app.interrupt();
+    const line = app.lines.find((l) => /send: control lcore/.test(l));
+    expect(line, app.output.split('\n').slice(-10).join('\n')).to.be.a('string');
+    const perWorker = [...line!.matchAll(/lcore (\d+) sent (\d+) packets fed built \+ (\d+) messages of runs/g)]
+      .map((m) => [Number(m[1]), Number(m[2]), Number(m[3])]);
+    expect(perWorker, line).to.deep.equal([[1, 0, onA], [2, 0, n - onA]]);
+  });
+});
