@@ -14,6 +14,7 @@
 #include "fwd_conf.h"
 
 #define MF_MAX_LCORE_ID 1023 /* bound of the lcore list parser, well above RTE_MAX_LCORE */
+#define MF_EAL_MAX_LCORE 128 /* RTE_MAX_LCORE of Debian's DPDK: lcore ids 0..127 */
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -224,6 +225,9 @@ opt_lcores(struct mf_config *cfg, const char *v, unsigned int n_cpus, char *err,
 
 			if (a != b || !isdigit((unsigned char)end[1]))
 				goto bad;
+			if (a >= MF_EAL_MAX_LCORE)
+				return fail(err, errlen, "--lcores '%s' names lcore %lu; DPDK numbers "
+					    "lcores 0..%d", v, a, MF_EAL_MAX_LCORE - 1);
 			cpu = strtoul(end + 1, &end, 10);
 			if (cpu >= n_cpus)
 				return fail(err, errlen, "--lcores '%s' puts lcore %lu on CPU %lu, which "

@@ -23,6 +23,7 @@
 #include <rte_cycles.h>
 
 #include "control.h"
+#include "control_ops.h"
 #include "mf_proc.h"
 #include "mf_ring.h"
 #include "policy/policy.h"
@@ -92,7 +93,7 @@ client_serve(struct mf_core *core, unsigned int idx, struct mf_client *c, bool s
 	for (i = 0; i < n; i++) {
 		uint32_t slot = (first + i) & MF_RING_MASK;
 
-		mf_control_dispatch(core, &req[i], mf_arena_slot(core->seg.base, idx, slot),
+		mf_control_dispatch(core, &req[i], mf_core_arena_slot(core, idx, slot),
 				    &cpl[i], stopping || mf_force_quit);
 		cpl[i].slot = slot;
 	}

@@ -17,19 +17,33 @@
 #include "control.h"
 #include "control_ops.h"
 #include "fwd.h"
-#include "mf_ring.h"
 #include "port.h"
 #include "stats.h"
 
+/* From the core's own constants, never from the segment header: every client maps the header
+ * writable, and a zero or a wild offset written there must not crash or misdirect the core. */
 unsigned int
 mf_op_client(const struct mf_core *core, const void *arena)
 {
-	const struct mf_seg_header *h = core->seg.hdr;
 	uint64_t off = (uint64_t)((const uint8_t *)arena - (const uint8_t *)core->seg.base);
 
-	if (off >= h->bulk_offset)
-		return (unsigned int)((off - h->bulk_offset) / h->bulk_slot_size / MF_BULK_SLOTS);
-	return (unsigned int)((off - h->arena_offset) / h->arena_slot_size / MF_RING_SIZE);
+	if (off >= MF_SEG_BULK_OFFSET)
+		return (unsigned int)((off - MF_SEG_BULK_OFFSET) / MF_BULK_SLOT_SIZE / MF_BULK_SLOTS);
+	return (unsigned int)((off - MF_SEG_ARENA_OFFSET) / MF_ARENA_SLOT_SIZE / MF_RING_SIZE);
+}
+
+void *
+mf_core_arena_slot(const struct mf_core *core, unsigned int client, uint32_t slot)
+{
+	return (uint8_t *)core->seg.base + MF_SEG_ARENA_OFFSET +
+	       ((uint64_t)client * MF_RING_SIZE + (slot & MF_RING_MASK)) * MF_ARENA_SLOT_SIZE;
+}
+
+static void *
+core_bulk_slot(const struct mf_core *core, unsigned int client, unsigned int slot)
+{
+	return (uint8_t *)core->seg.base + MF_SEG_BULK_OFFSET +
+	       ((uint64_t)client * MF_BULK_SLOTS + slot) * MF_BULK_SLOT_SIZE;
 }
 
 int
@@ -243,7 +257,7 @@ bulk_dispatch(struct mf_core *core, const struct mf_request *req, void *arena,
 	if (req->in_len > MF_BULK_SLOT_SIZE)
 		return mf_op_reason(cpl, -EINVAL, "in_len %u is more than a bulk slot holds (%u "
 				    "bytes)", req->in_len, MF_BULK_SLOT_SIZE);
-	bulk = mf_bulk_slot(core->seg.base, mf_op_client(core, arena), slot);
+	bulk = core_bulk_slot(core, mf_op_client(core, arena), slot);
 	rc = ops[req->op].handler(core, req, bulk, cpl);
 	if (rc == 0 && cpl->out_len != 0)
 		memcpy(arena, bulk, RTE_MIN(cpl->out_len, MF_ARENA_SLOT_SIZE));

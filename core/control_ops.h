@@ -50,6 +50,9 @@ void mf_ops_register(const struct mf_op_desc *descs, unsigned int n);
  * bulk slot) a request came with is its client's own, so the slot's index says who asked. */
 unsigned int mf_op_client(const struct mf_core *core, const void *arena);
 
+/* Arena slot `slot` of client `client`, from the core's constants (not the shared header). */
+void *mf_core_arena_slot(const struct mf_core *core, unsigned int client, uint32_t slot);
+
 /* Sets cpl->reason from a format and returns status, for `return mf_op_reason(...)`. */
 int mf_op_reason(struct mf_completion *cpl, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

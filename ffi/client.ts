@@ -527,6 +527,8 @@ export class Manifold {
   private flushBulk(): boolean {
     const ctl = this.ctl!;
     const p = this.queue[0]!;
+    // no ring entry free: do not write up to 1 MiB only to take it back
+    if (this.n.inFlight(ctl) >= RING_SIZE) return false;
     const slot = this.n.bulkAcquire(ctl);
     if (slot === -errnoNumber('EAGAIN')) return false;
     const refuse = (rc: number): true => {

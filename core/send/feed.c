@@ -7,8 +7,7 @@
  * are handed to the worker(s) as runs of up to MF_SEND_RUN_MAX (one ring word each, see
  * struct mf_send_run); the worker builds and sends them itself. The control lcore then costs
  * a few ns per run, not a build per message, and the worker builds into mbufs that are warm
- * in its own cache. At most MF_SEND_RUNS_AHEAD runs wait per worker (MF_SEND_RUNS_AHEAD_ONLY_RUNS while no batch
- * being fed has packets to hand over behind them).
+ * in its own cache. At most MF_SEND_RUNS_AHEAD runs wait per worker.
  *
  * Packets (everything else: messages due later, frames, seq order, a destination still
  * answering ARP): each message, once its departure is less than MF_SEND_FEED_AHEAD_MS away,
@@ -107,7 +106,7 @@ settle(struct mf_send_batch *b, uint64_t now)
  * the control lcore). Returns the messages handed over. */
 static unsigned int
 feed_runs(struct mf_send_batch *b, const struct clock_conv *cc, uint64_t now,
-	  struct feed_stage *stage, unsigned int *budget, unsigned int runs_ahead, bool *stop)
+	  struct feed_stage *stage, unsigned int *budget, bool *stop)
 {
 	const unsigned int slot = (unsigned int)(b - mf_snd.batch);
 	unsigned int work = 0, w;
@@ -126,7 +125,7 @@ feed_runs(struct mf_send_batch *b, const struct clock_conv *cc, uint64_t now,
 			if (!(b->run_workers & (1u << w)))
 				continue;
 			if (sw->runs_fed - __atomic_load_n(&sw->runs_taken, __ATOMIC_RELAXED) >=
-			    runs_ahead) {
+			    MF_SEND_RUNS_AHEAD) {
 				*stop = true;
 				return work;
 			}
@@ -159,43 +158,29 @@ feed_runs(struct mf_send_batch *b, const struct clock_conv *cc, uint64_t now,
 	return work;
 }
 
-/* Does b's next message go by the run path (due now, batch order, no frames)? */
-static bool
-runs_next(const struct mf_send_batch *b, const struct clock_conv *cc, uint64_t now)
-{
-	return b->order == NULL && !(b->flags & MF_SEND_FRAMES) && b->cursor < b->n_msgs &&
-	       conv(cc, b->ents[b->cursor].t) <= now;
-}
-
-static void
-clock_of(const struct mf_send_batch *b, struct clock_conv *cc)
-{
-	cc->ns0 = b->ns0;
-	cc->tsc0 = b->tsc0;
-	cc->mult = (uint64_t)(((unsigned __int128)mf_snd.tsc_hz << 32) / 1000000000u);
-}
-
 static unsigned int
 feed_batch(struct mf_send_batch *b, uint64_t now, struct feed_stage *stage,
-	   struct mf_mbuf_cache *mc, unsigned int runs_ahead)
+	   struct mf_mbuf_cache *mc)
 {
 	const uint64_t ahead = now + mf_snd.tsc_hz / 1000 * MF_SEND_FEED_AHEAD_MS;
 	const uint64_t nombuf_wait = mf_snd.tsc_hz / 1000 * MF_SEND_NOMBUF_WAIT_MS;
 	const bool aborted = __atomic_load_n(&b->aborted, __ATOMIC_ACQUIRE) != 0;
-	struct clock_conv cc;
+	struct clock_conv cc = { b->ns0, b->tsc0,
+				 (uint64_t)(((unsigned __int128)mf_snd.tsc_hz << 32) / 1000000000u) };
 	struct mf_send_acc *ctl = &b->acc[mf_snd.n_workers];
 	struct rte_mbuf *pk[FRAG_MAX];
 	unsigned int budget = FEED_BUDGET, work = 0;
 	uint8_t slot = (uint8_t)(b - mf_snd.batch);
 
-	clock_of(b, &cc);
 	/* Runs only once the next message is due: settling resolves destinations, and one that
 	 * must ask ARP starts its 3.5 s wait there; for a message due later the packet path hands
 	 * its first packet over 20 ms ahead, and the wait starts then. */
-	if (!aborted && runs_next(b, &cc, now) && (b->settled || settle(b, now))) {
+	if (!aborted && b->order == NULL && !(b->flags & MF_SEND_FRAMES) &&
+	    b->cursor < b->n_msgs && conv(&cc, b->ents[b->cursor].t) <= now &&
+	    (b->settled || settle(b, now))) {
 		bool stop;
 
-		work = feed_runs(b, &cc, now, stage, &budget, runs_ahead, &stop);
+		work = feed_runs(b, &cc, now, stage, &budget, &stop);
 		if (stop) {
 			mf_snd.feed_blocked = true;
 			return work;
@@ -307,9 +292,8 @@ mf_send_poll(struct mf_core *core)
 {
 	struct feed_stage stage[MF_MAX_LCORES];
 	struct mf_mbuf_cache mc = { NULL, 0, { NULL } };
-	unsigned int work = 0, w, runs_ahead = MF_SEND_RUNS_AHEAD_ONLY_RUNS;
 	struct mf_send_batch *b, *next;
-	struct clock_conv cc;
+	unsigned int work = 0, w;
 	uint64_t now;
 
 	RTE_SET_USED(core);
@@ -322,17 +306,10 @@ mf_send_poll(struct mf_core *core)
 		stage[w].runs = 0;
 		worker_room(w, &stage[w]);
 	}
-	for (b = mf_snd.running_head; b != NULL; b = b->next_running) {
-		clock_of(b, &cc);
-		if (b->cursor < b->n_msgs && !runs_next(b, &cc, now)) {
-			runs_ahead = MF_SEND_RUNS_AHEAD; /* packets will follow the runs */
-			break;
-		}
-	}
 	for (b = mf_snd.running_head; b != NULL; b = next) {
 		next = b->next_running;
 		if (b->cursor < b->n_msgs)
-			work += feed_batch(b, now, stage, &mc, runs_ahead);
+			work += feed_batch(b, now, stage, &mc);
 		if (b->state == MF_BATCH_ORPHAN && mf_send_batch_done(b))
 			mf_send_batch_free(b);
 	}

@@ -48,13 +48,9 @@
 #define MF_SEND_MBUF_SHARE_DIV 2
 /* Runs (messages the worker builds itself, see struct mf_send_run): messages per run, and runs
  * a worker may have waiting in its ring. A run holds no mbuf until the worker builds it, so
- * this bounds the work queued ahead of later timed packets (~16 k messages), not memory.
- * While every batch being fed goes by runs only (due now, in batch order), no timed packet
- * can queue behind them, and the deeper limit lets a worker go on for milliseconds (~128 k
- * messages) without the control lcore, which may share its CPU with a busy client. */
+ * this bounds the work queued ahead of later timed packets (~16 k messages), not memory. */
 #define MF_SEND_RUN_MAX 256u
 #define MF_SEND_RUNS_AHEAD 64u
-#define MF_SEND_RUNS_AHEAD_ONLY_RUNS 512u
 _Static_assert(MF_SEND_MAX_BATCHES <= 64 && MF_SEND_MAX_MSGS <= MF_SEND_RUN_FIRST_MAX,
 	       "a run's batch slot and message index fit its word");
 /* What keeps a run word from ever being taken for an mbuf pointer in a worker's ring (the

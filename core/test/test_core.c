@@ -225,6 +225,7 @@ test_args(void)
 	ERR_HAS("--lcores 0-1@1", "not a valid lcore list");
 	ERR_HAS("--lcores 0@", "not a valid lcore list");
 	ERR_HAS("--lcores 0@7", "puts lcore 0 on CPU 7, which does not exist");
+	ERR_HAS("--lcores 0@0,200@1", "names lcore 200; DPDK numbers lcores 0..127");
 	ERR_HAS("--lcores 0@0,0@1", "lists lcore 0 twice");
 	ERR_HAS("--lcores 0,2", "names lcore 2, which does not exist; this machine has lcores 0..1 (or give it a CPU: 2@0)");
 	ERR_HAS("--port p0", "has no '='");

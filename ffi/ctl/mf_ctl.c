@@ -213,6 +213,12 @@ static int check_header(const struct mf_seg_header *h, const char *name, uint64_
 			    "start --name %s)",
 			    name, h->abi_major, h->abi_minor, MF_ABI_MAJOR, MF_ABI_MINOR, name);
 	}
+	if (h->abi_minor < 1) /* what this library uses of ABI 2.1: the bulk slots */
+		return fail(-EPROTONOSUPPORT,
+			    "core '%s' speaks ABI %u.%u, this library needs %u.1 (bulk slots for "
+			    "aggregate sends); restart the core from this checkout (npm run build, "
+			    "then manifold start --name %s)",
+			    name, h->abi_major, h->abi_minor, MF_ABI_MAJOR, name);
 	if (h->header_size != sizeof(struct mf_seg_header))
 		return fail(-EPROTONOSUPPORT,
 			    "core '%s' has a %u-byte segment header, this library expects %zu "

@@ -459,6 +459,11 @@ static void test_attach_errors(void)
 	CHECK(rc == -EPROTONOSUPPORT && strstr(mf_ctl_last_error(), "restart the core"),
 	      "older core");
 	h->abi_major = MF_ABI_MAJOR;
+	h->abi_minor = 0; /* a core from before the bulk slots */
+	rc = mf_ctl_attach(name, &ctl);
+	CHECK(rc == -EPROTONOSUPPORT && strstr(mf_ctl_last_error(), "needs 2.1 (bulk slots"),
+	      "core of ABI x.0: %s", mf_ctl_last_error());
+	h->abi_minor = MF_ABI_MINOR;
 	h->header_size = 128;
 	rc = mf_ctl_attach(name, &ctl);
 	CHECK(rc == -EPROTONOSUPPORT && strstr(mf_ctl_last_error(), "header"), "header size");

@@ -129,12 +129,12 @@ describe('Sender against a fake core', () => {
 
   it('a refused chunk aborts the batch and rejects with its reason and messages', async () => {
     const core = new FakeCore();
-    core.failAt.set(3, { errno: 'EINVAL', reason: 'message 170: payload is bad' });
+    core.failAt.set(2, { errno: 'EINVAL', reason: 'message 170: payload is bad' }); // a middle chunk of 3
     const b = bigBatch(12000);
     const err = await core.sender().send(b).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(RequestRejectedError);
     expect((err as RequestRejectedError).op).to.equal('SEND_SUBMIT');
-    expect((err as RequestRejectedError).reason).to.match(/^chunk 3 of \d+ \(messages \d+\.\.\d+\): message 170: payload is bad$/);
+    expect((err as RequestRejectedError).reason).to.match(/^chunk 2 of 3 \(messages \d+\.\.\d+\): message 170: payload is bad$/);
     expect(core.aborted).to.deep.equal([41]);
   });
 

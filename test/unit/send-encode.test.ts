@@ -155,6 +155,7 @@ describe('SendBatch wire form', function () {
         b.add((i * 7) % nd, p);
       }
       const fast = b.plan(slot);
+      expect(Reflect.get(b, 'recSize'), 'the field the fast cut keys on').to.equal(msgRecordSize(len));
       Reflect.set(b, 'recSize', -1); // what plan() does for records of different sizes
       const walked = b.plan(slot);
       expect(fast, `${nd} dests, ${nm} x ${len} B, slot ${slot}`).to.deep.equal(walked);
