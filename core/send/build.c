@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Packets of a batch, built on the worker that sends them (runs: depart.c) or, for timed
- * packets handed over ahead of their time, on the control lcore (feed.c). Each destination gets, at its first use, a
- * prebuilt Ethernet + IPv4 + UDP header and the constant part of both checksums (route, source
- * address, next-hop MAC resolved once per batch); a message then costs an mbuf, a 42-byte copy,
- * its payload's copy and sum, and two folds. A datagram past the egress MTU is fragmented as
+ * packets handed over ahead of their time, on the control lcore (feed.c). Each destination
+ * gets, at its first use, a prebuilt Ethernet + IPv4 + UDP header and the constant part of
+ * both checksums (route, source address, next-hop MAC resolved once per batch); a message then
+ * costs an mbuf, a 42-byte copy, its payload's copy and sum, and two folds. A datagram past the egress MTU is fragmented as
  * UDP_SEND does (mf_ipv4_build).
  */
 #include <errno.h>
@@ -18,7 +18,6 @@
 #include "../stack/stack_priv.h"
 #include "send_priv.h"
 
-#define FRAG_MAX (MF_SEND_MAX_PAYLOAD / 512 + 2)
 
 static inline uint32_t
 sum16(uint32_t v_be)
@@ -168,7 +167,7 @@ mf_send_build(const struct mf_send_batch *b, const struct mf_send_dst *d,
 		out[0] = m;
 		return 1;
 	} else {
-		struct rte_mbuf *frags[FRAG_MAX];
+		struct rte_mbuf *frags[MF_SEND_FRAG_MAX];
 		struct rte_udp_hdr uh;
 		int n, j;
 

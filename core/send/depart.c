@@ -36,7 +36,6 @@
 #define PREFETCH 4u
 #define MEASURE_MIN 64u /* passes of at least this many packets are timed */
 #define LATE_NS 1000u /* later than this counts as late: about one wheel slot */
-#define FRAG_MAX (MF_SEND_MAX_PAYLOAD / 512 + 2)
 
 struct tx_info {
 	uint8_t batch;
@@ -229,7 +228,6 @@ run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
 	const unsigned int me = c->w->txq;
 	const bool all_mine = mf_snd.n_workers == 1;
 	const uint64_t nombuf_wait = mf_snd.tsc_hz / 1000 * MF_SEND_NOMBUF_WAIT_MS;
-	const uint64_t mult = (uint64_t)(((unsigned __int128)mf_snd.tsc_hz << 32) / 1000000000u);
 	const uint8_t flags0 = (uint8_t)MF_META_MSG;
 	unsigned int done = 0;
 	uint32_t stop;
@@ -253,7 +251,7 @@ run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
 	for (; r->next < stop; r->next++) {
 		const struct mf_send_ent *e = &b->ents[r->next];
 		const struct mf_send_dst *d = &b->dsts[e->dest];
-		struct rte_mbuf *pk[FRAG_MAX];
+		struct rte_mbuf *pk[MF_SEND_FRAG_MAX];
 		uint64_t dep;
 		int n, j;
 
@@ -264,9 +262,7 @@ run_go(struct depart_ctx *c, struct mf_mbuf_cache *mc)
 			done++;
 			continue;
 		}
-		dep = e->t >= b->ns0 ?
-			      b->tsc0 + (uint64_t)(((unsigned __int128)(e->t - b->ns0) * mult) >> 32) :
-			      b->tsc0 - (uint64_t)(((unsigned __int128)(b->ns0 - e->t) * mult) >> 32);
+		dep = mf_send_dep_tsc(b, e->t);
 		n = mf_send_build(b, d, e, id++, mc, pk, RTE_DIM(pk));
 		if (unlikely(n < 0)) {
 			if (c->now > dep + nombuf_wait) {
@@ -361,7 +357,7 @@ mf_send_worker_poll(struct mf_worker *w)
 	c.w = w;
 	c.sw = sw;
 	c.now = rte_rdtsc();
-	c.ns_mult = (uint64_t)((1000000000ull << 32) / mf_snd.tsc_hz);
+	c.ns_mult = mf_snd.ns_per_tsc;
 	c.policy_used = false;
 	c.run_budget = RUN_BUDGET;
 	seq = __atomic_load_n(&mf_snd.abort_seq, __ATOMIC_ACQUIRE);

@@ -29,7 +29,6 @@
 #define FEED_BUDGET 8192u
 #define MEASURE_MIN 64u
 #define STAGE 64u
-#define FRAG_MAX (MF_SEND_MAX_PAYLOAD / 512 + 2)
 
 struct feed_stage {
 	unsigned int n;
@@ -63,20 +62,6 @@ worker_room(unsigned int w, struct feed_stage *st)
 	st->share = held >= share ? 0 : (unsigned int)RTE_MIN((uint64_t)UINT32_MAX, share - held);
 }
 
-/* ns -> TSC for this batch with a multiply, no division per message. */
-struct clock_conv {
-	uint64_t ns0, tsc0;
-	uint64_t mult;           /* tsc per ns, 32.32 fixed point */
-};
-
-static inline uint64_t
-conv(const struct clock_conv *c, uint64_t ns)
-{
-	if (ns >= c->ns0)
-		return c->tsc0 + (uint64_t)(((unsigned __int128)(ns - c->ns0) * c->mult) >> 32);
-	return c->tsc0 - (uint64_t)(((unsigned __int128)(c->ns0 - ns) * c->mult) >> 32);
-}
-
 /* Every destination READY or DEAD (states that never change again), so a worker may read
  * them? Resolves the new ones on the way (route, template). A destination waiting for ARP is
  * left to the packet path, which hands its first packet to the stack (that sends the ARP
@@ -105,7 +90,7 @@ settle(struct mf_send_batch *b, uint64_t now)
  * batch waits for the next pass; building its messages here instead would only slow down
  * the control lcore). Returns the messages handed over. */
 static unsigned int
-feed_runs(struct mf_send_batch *b, const struct clock_conv *cc, uint64_t now,
+feed_runs(struct mf_send_batch *b, uint64_t now,
 	  struct feed_stage *stage, unsigned int *budget, bool *stop)
 {
 	const unsigned int slot = (unsigned int)(b - mf_snd.batch);
@@ -116,7 +101,7 @@ feed_runs(struct mf_send_batch *b, const struct clock_conv *cc, uint64_t now,
 		uint32_t n = RTE_MIN(b->n_msgs - b->cursor, MF_SEND_RUN_MAX);
 
 		/* in batch order the times ascend: the run is due if its last message is */
-		if (conv(cc, b->ents[b->cursor + n - 1].t) > now)
+		if (mf_send_dep_tsc(b, b->ents[b->cursor + n - 1].t) > now)
 			break;
 		for (w = 0; w < mf_snd.n_workers; w++) {
 			struct feed_stage *st = &stage[w];
@@ -165,10 +150,8 @@ feed_batch(struct mf_send_batch *b, uint64_t now, struct feed_stage *stage,
 	const uint64_t ahead = now + mf_snd.tsc_hz / 1000 * MF_SEND_FEED_AHEAD_MS;
 	const uint64_t nombuf_wait = mf_snd.tsc_hz / 1000 * MF_SEND_NOMBUF_WAIT_MS;
 	const bool aborted = __atomic_load_n(&b->aborted, __ATOMIC_ACQUIRE) != 0;
-	struct clock_conv cc = { b->ns0, b->tsc0,
-				 (uint64_t)(((unsigned __int128)mf_snd.tsc_hz << 32) / 1000000000u) };
 	struct mf_send_acc *ctl = &b->acc[mf_snd.n_workers];
-	struct rte_mbuf *pk[FRAG_MAX];
+	struct rte_mbuf *pk[MF_SEND_FRAG_MAX];
 	unsigned int budget = FEED_BUDGET, work = 0;
 	uint8_t slot = (uint8_t)(b - mf_snd.batch);
 
@@ -176,11 +159,11 @@ feed_batch(struct mf_send_batch *b, uint64_t now, struct feed_stage *stage,
 	 * must ask ARP starts its 3.5 s wait there; for a message due later the packet path hands
 	 * its first packet over 20 ms ahead, and the wait starts then. */
 	if (!aborted && b->order == NULL && !(b->flags & MF_SEND_FRAMES) &&
-	    b->cursor < b->n_msgs && conv(&cc, b->ents[b->cursor].t) <= now &&
+	    b->cursor < b->n_msgs && mf_send_dep_tsc(b, b->ents[b->cursor].t) <= now &&
 	    (b->settled || settle(b, now))) {
 		bool stop;
 
-		work = feed_runs(b, &cc, now, stage, &budget, &stop);
+		work = feed_runs(b, now, stage, &budget, &stop);
 		if (stop) {
 			mf_snd.feed_blocked = true;
 			return work;
@@ -204,7 +187,7 @@ feed_batch(struct mf_send_batch *b, uint64_t now, struct feed_stage *stage,
 			b->cursor++;
 			continue;
 		}
-		dep = conv(&cc, e->t);
+		dep = mf_send_dep_tsc(b, e->t);
 		if (dep > ahead)
 			break;
 		d = &b->dsts[e->dest];
@@ -243,10 +226,10 @@ feed_batch(struct mf_send_batch *b, uint64_t now, struct feed_stage *stage,
 			break;
 		}
 		st = &stage[d->worker];
-		if (st->room < FRAG_MAX || st->share < FRAG_MAX) { /* counts what is staged */
+		if (st->room < MF_SEND_FRAG_MAX || st->share < MF_SEND_FRAG_MAX) { /* counts what is staged */
 			stage_flush(d->worker, st);
 			worker_room(d->worker, st);
-			if (st->room < FRAG_MAX || st->share < FRAG_MAX) {
+			if (st->room < MF_SEND_FRAG_MAX || st->share < MF_SEND_FRAG_MAX) {
 				/* only a message already due makes the control loop come back
 				 * soon; one handed over ahead of its time can wait */
 				if (dep <= now)

@@ -35,6 +35,8 @@ mf_send_init(struct mf_core *core, char *err, size_t errlen)
 	mf_snd.core = core;
 	mf_snd.n_workers = core->n_workers;
 	mf_snd.tsc_hz = core->tsc_hz;
+	mf_snd.tsc_per_ns = (uint64_t)(((unsigned __int128)core->tsc_hz << 32) / 1000000000u);
+	mf_snd.ns_per_tsc = (uint64_t)((1000000000ull << 32) / core->tsc_hz);
 	mf_snd.next_gen = 1;
 	/* Batches come and go by the megabyte: keep that memory in the heap for the next one
 	 * instead of mapping fresh pages (and taking their faults) each time. */

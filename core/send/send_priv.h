@@ -46,6 +46,8 @@
 /* Packets handed to the workers and not yet departed: at most this share of the mbufs, so
  * that a big batch never starves the ports' rx rings (ARP replies must still come in). */
 #define MF_SEND_MBUF_SHARE_DIV 2
+/* Fragments one message becomes at most (8 KiB of payload past the smallest MTU). */
+#define MF_SEND_FRAG_MAX (MF_SEND_MAX_PAYLOAD / 512 + 2)
 /* Runs (messages the worker builds itself, see struct mf_send_run): messages per run, and runs
  * a worker may have waiting in its ring. A run holds no mbuf until the worker builds it, so
  * this bounds the work queued ahead of later timed packets (~16 k messages), not memory. */
@@ -210,6 +212,8 @@ struct mf_send_state {
 	struct mf_core *core;
 	unsigned int n_workers;
 	uint64_t tsc_hz;
+	uint64_t tsc_per_ns;      /* 32.32 fixed point, for mf_send_dep_tsc() */
+	uint64_t ns_per_tsc;      /* 32.32 fixed point, for lateness */
 	uint32_t abort_seq;       /* bumped (release) when a running batch is aborted */
 	uint64_t held_max;        /* packets in the workers' hands at most (mbuf share) */
 	uint64_t fed_msgs;        /* messages the feeder handled (control lcore) */
@@ -235,6 +239,15 @@ mf_send_ns_to_tsc(const struct mf_send_batch *b, uint64_t ns)
 		return b->tsc0 - (uint64_t)((unsigned __int128)(b->ns0 - ns) * mf_snd.tsc_hz /
 					    1000000000u);
 	return b->tsc0 + (uint64_t)((unsigned __int128)(ns - b->ns0) * mf_snd.tsc_hz / 1000000000u);
+}
+/* mf_send_ns_to_tsc() per message on the hot paths (feeding, runs): a multiply by
+ * mf_snd.tsc_per_ns instead of a division. */
+static inline uint64_t
+mf_send_dep_tsc(const struct mf_send_batch *b, uint64_t ns)
+{
+	if (ns >= b->ns0)
+		return b->tsc0 + (uint64_t)(((unsigned __int128)(ns - b->ns0) * mf_snd.tsc_per_ns) >> 32);
+	return b->tsc0 - (uint64_t)(((unsigned __int128)(b->ns0 - ns) * mf_snd.tsc_per_ns) >> 32);
 }
 static inline uint64_t
 mf_send_tsc_to_ns(const struct mf_send_batch *b, uint64_t tsc)
