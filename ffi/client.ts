@@ -489,12 +489,7 @@ export class Manifold {
       let inOff = 0;
       for (let i = 0; i < batch; i++) {
         const p = this.queue[i]!;
-        const base = i * O.requestSize;
-        this.reqBuf.writeUInt32LE(p.ctx % 0x100000000, base + O.request.ctx);
-        this.reqBuf.writeUInt32LE(Math.floor(p.ctx / 0x100000000), base + O.request.ctx + 4);
-        this.reqBuf.writeUInt16LE(p.op, base + O.request.op);
-        this.reqBuf.writeUInt32LE(p.inputLen, base + O.request.in_len);
-        if (p.args) p.args.copy(this.reqBuf, base + O.request.args);
+        this.encodeRequest(i, p, 0);
         if (p.input) {
           // exactly inputLen bytes, as the request says: a borrowed part that shrank since
           // cannot shift the requests after it
@@ -519,6 +514,17 @@ export class Manifold {
       for (const p of this.queue.splice(0, rc)) this.pending.set(p.ctx, p);
       if (rc < batch) return;
     }
+  }
+
+  /** Writes p as struct mf_request number i of reqBuf (zeroed by the caller). */
+  private encodeRequest(i: number, p: Pending, flags: number): void {
+    const base = i * O.requestSize;
+    this.reqBuf.writeUInt32LE(p.ctx % 0x100000000, base + O.request.ctx);
+    this.reqBuf.writeUInt32LE(Math.floor(p.ctx / 0x100000000), base + O.request.ctx + 4);
+    this.reqBuf.writeUInt16LE(p.op, base + O.request.op);
+    this.reqBuf.writeUInt16LE(flags, base + O.request.flags);
+    this.reqBuf.writeUInt32LE(p.inputLen, base + O.request.in_len);
+    if (p.args) p.args.copy(this.reqBuf, base + O.request.args);
   }
 
   /** Submits the bulk request at the head of the queue: takes a bulk slot, writes its parts
@@ -548,12 +554,7 @@ export class Manifold {
       off += n;
     }
     this.reqBuf.fill(0, 0, O.requestSize);
-    this.reqBuf.writeUInt32LE(p.ctx % 0x100000000, O.request.ctx);
-    this.reqBuf.writeUInt32LE(Math.floor(p.ctx / 0x100000000), O.request.ctx + 4);
-    this.reqBuf.writeUInt16LE(p.op, O.request.op);
-    this.reqBuf.writeUInt16LE(REQ_BULK | (slot << 8), O.request.flags);
-    this.reqBuf.writeUInt32LE(p.inputLen, O.request.in_len);
-    if (p.args) p.args.copy(this.reqBuf, O.request.args);
+    this.encodeRequest(0, p, REQ_BULK | (slot << 8));
     const rc = this.n.submitBatch(ctl, this.reqBuf, 1, null, 0);
     if (rc === 1) {
       this.queue.shift();

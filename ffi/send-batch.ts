@@ -354,13 +354,9 @@ export class SendBatch {
     let d = out.length > 0 ? this.nDests : 0;
     let off = out.length > 0 ? this.used : 0;
     let m = out.length > 0 ? this.nMsgs : 0;
-    // Records start 8-byte aligned: read dest and len as 16-bit words of one view (plan()
-    // visits every message of the batch at each send) rather than through readUInt16LE.
-    const words = (this.buf.byteOffset & 1) === 0 ? new Uint16Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >>> 1) : null;
-    const wDest = SO.msg.dest >>> 1;
-    const wLen = SO.msg.len >>> 1;
-    const le = LITTLE_ENDIAN;
-    const u16 = words !== null && le && (SO.msg.dest & 1) === 0 && (SO.msg.len & 1) === 0;
+    // A record's dest and len are one 32-bit word of the view add() writes through (plan()
+    // visits every message of a batch whose records differ in size).
+    const words = this.words;
     while (d < this.nDests || off < this.used) {
       let room = slot - SO.chunk.size;
       const nd = Math.min(this.nDests - d, Math.floor(room / D));
@@ -368,9 +364,9 @@ export class SendBatch {
       const msgStart = off;
       const first = m;
       while (off < this.used) {
-        const w = off >>> 1;
-        const rec = msgRecordSize(u16 ? words![w + wLen]! : this.buf.readUInt16LE(off + SO.msg.len));
-        if (rec > room || (u16 ? words![w + wDest]! : this.buf.readUInt16LE(off + SO.msg.dest)) >= d + nd) break;
+        const destLen = LITTLE_ENDIAN ? words[(off >>> 2) + W_DEST_LEN]! : this.buf.readUInt16LE(off + MSG_DEST) | (this.buf.readUInt16LE(off + MSG_LEN) << 16);
+        const rec = msgRecordSize(destLen >>> 16);
+        if (rec > room || (destLen & 0xffff) >= d + nd) break;
         room -= rec;
         off += rec;
         m++;
