@@ -9,10 +9,10 @@
 // rate says as much about the neighbours as about the code. The entry also reports messages per
 // second of the worker thread's own CPU time (/proc/<pid>/task/<tid>/stat), what one core
 // would do if it were the worker's alone.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { holdQuantileUs } from '../../apps/policy/index.js';
 import { withCore } from '../core.js';
+import { threadCpuSeconds } from '../thread-cpu.js';
 import { WARMUP_MS, testpmdRate } from '../testpmd-rate.js';
 import { sleep, type BenchContext, type BenchEntry, type Measurement } from '../harness.js';
 import { coreConfig, SERVICE, sinkDev, streamDev, streamPcap } from './policy-common.js';
@@ -21,20 +21,6 @@ const MESSAGE = 64;      // bytes of UDP payload per message
 const MAX_BYTES = 1400;  // 21 messages of 64 + 2 bytes per datagram
 const MAX_DELAY_US = 1000;
 const TARGET = 10e6;     // messages/s, issue 5
-
-/** CPU seconds (user + system) the core's worker lcore thread has run, or NaN if not found. */
-function workerCpuSeconds(pid: number): number {
-  const tick = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-    if (!comm.startsWith('rte-worker')) continue;
-    // fields after the ") " that ends the command name: state is field 3, utime 14, stime 15
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / tick;
-  }
-  return NaN;
-}
 
 const testpmdIo = (ctx: BenchContext, pcap: string): Promise<number> =>
   testpmdRate(ctx, { vdevs: [streamDev(pcap), sinkDev()], mode: 'io', ports: 0, counter: 'RX-packets' });
@@ -50,11 +36,11 @@ async function manifoldAggregate(ctx: BenchContext, pcap: string): Promise<{ msg
     });
     await sleep(WARMUP_MS);
     const a = await m.policies.stats(id);
-    const cpu0 = workerCpuSeconds(m.corePid);
+    const cpu0 = threadCpuSeconds(m.corePid, 'rte-worker');
     const t0 = process.hrtime.bigint();
     await sleep(ctx.seconds * 1000);
     const b = await m.policies.stats(id);
-    const cpu = workerCpuSeconds(m.corePid) - cpu0;
+    const cpu = threadCpuSeconds(m.corePid, 'rte-worker') - cpu0;
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
     if (!a.aggregate || !b.aggregate) throw new Error('manifold aggregate: the policy took no message (is the stream received?)');
     const msgs = (b.aggregate.messages - a.aggregate.messages) / elapsed;

@@ -7,10 +7,11 @@
 // socket in a namespace, out of a veth with tx-udp-segmentation off, so the kernel segments in
 // software, to a far side that discards the frames. One core each.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withCore } from '../core.js';
+import { threadCpuSeconds } from '../thread-cpu.js';
 import { SinkNamespace } from '../netns.js';
 import { sleep, type BenchContext, type BenchEntry, type Measurement } from '../harness.js';
 import { coreConfig, SERVICE, streamPcap } from './policy-common.js';
@@ -66,20 +67,6 @@ function sh(cmd: string[]): void {
  * done in its context; manifold's worker thread, which spins) is the fairer ruler. */
 interface Rate { wall: number; perCpu: number }
 
-/** CPU seconds a thread of `pid` whose name starts with `prefix` has used (utime + stime). */
-function threadCpu(pid: number, prefix: string): number {
-  const hz = 100; // USER_HZ: the unit of /proc/<pid>/task/<tid>/stat times on Linux
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-    if (!comm.startsWith(prefix)) continue;
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-    total += (Number(f[11]) + Number(f[12])) / hz; // utime, stime: fields 14 and 15
-  }
-  return total;
-}
-
 /** Datagrams per second the kernel's software GSO produced. */
 async function linuxRate(ctx: BenchContext): Promise<Rate> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-gso-'));
@@ -115,12 +102,12 @@ async function manifoldRate(ctx: BenchContext, pcap: string): Promise<Rate> {
     });
     await sleep(WARMUP_MS);
     const a = await m.policies.stats(id);
-    const cpu0 = threadCpu(m.corePid, 'rte-worker');
+    const cpu0 = threadCpuSeconds(m.corePid, 'rte-worker');
     const t0 = process.hrtime.bigint();
     await sleep(ctx.seconds * 1000);
     const b = await m.policies.stats(id);
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpu = threadCpu(m.corePid, 'rte-worker') - cpu0;
+    const cpu = threadCpuSeconds(m.corePid, 'rte-worker') - cpu0;
     const rate = (b.sent.packets - a.sent.packets) / elapsed;
     const msgs = (b.matched.packets - a.matched.packets) / elapsed;
     const lost = Object.values(b.dropped).reduce((x, y) => x + y, 0) - Object.values(a.dropped).reduce((x, y) => x + y, 0);
